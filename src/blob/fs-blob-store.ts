@@ -1,0 +1,331 @@
+/**
+ * The filesystem {@link BlobStore} of the embedded default.
+ *
+ * Layout under the root directory: key segments become directories named `<segment>.d`
+ * and the object itself a file `<segment>.obj` with a `<segment>.meta` JSON sidecar, so the
+ * keys `a` and `a/b` can coexist. Writes go to a temporary file that is fsynced and then
+ * renamed into place, so a reader never sees a half-written object. Keys are validated and
+ * every resolved path is checked to lie under the root: no key escapes it.
+ *
+ * @module
+ */
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { join, relative, resolve, sep } from 'node:path'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { systemClock, type Clock } from '../clock.js'
+import { CallwardenError } from '../errors.js'
+import {
+  assertBlobKey,
+  assertBlobPrefix,
+  assertListLimit,
+  assertPresignTtl,
+  type BlobInfo,
+  type BlobPage,
+  type BlobStore,
+  type DeleteAllVersionsResult,
+  type PutOptions,
+} from './blob-store.js'
+
+const OBJECT = '.obj'
+const META = '.meta'
+const DIR = '.d'
+/** Longest key segment: a file name is at most 255 bytes, less our longest suffix. */
+const MAX_SEGMENT_BYTES = 250
+/** The scheme of presigned URLs issued by this store; `openPresigned` reads them. */
+export const FS_PRESIGN_SCHEME = 'cwblob:'
+
+interface Meta {
+  readonly contentType: string
+  readonly etag: string
+  readonly size: number
+}
+
+/** Options of {@link FsBlobStore}. */
+export interface FsBlobStoreOptions {
+  /** The root directory; created when missing. */
+  readonly root: string
+  /** @defaultValue the system clock */
+  readonly clock?: Clock
+}
+
+/**
+ * Stores objects as files under a root directory.
+ *
+ * @example
+ * ```ts
+ * const blobs = new FsBlobStore({ root: './.callwarden/blobs' })
+ * await blobs.put('acme/recordings/call-1.mp3', audio, { contentType: 'audio/mpeg' })
+ * const url = await blobs.presignGet('acme/recordings/call-1.mp3', { ttlSeconds: 300 })
+ * const stream = await blobs.openPresigned(url)
+ * ```
+ */
+export class FsBlobStore implements BlobStore {
+  readonly location: string
+  readonly #root: string
+  readonly #clock: Clock
+  #secret: Promise<Buffer> | undefined
+
+  constructor(options: FsBlobStoreOptions) {
+    if (typeof options?.root !== 'string' || options.root.length === 0) {
+      throw new TypeError('FsBlobStore needs a root directory')
+    }
+    this.#root = resolve(options.root)
+    this.#clock = options.clock ?? systemClock
+    this.location = `file:${this.#root}`
+  }
+
+  async put(key: string, body: Buffer | Uint8Array | Readable, options: PutOptions = {}): Promise<BlobInfo> {
+    const path = this.#objectPath(key)
+    const tmpDir = join(this.#root, '.tmp')
+    await mkdir(tmpDir, { recursive: true })
+    const tmp = join(tmpDir, randomUUID())
+    const md5 = createHash('md5')
+    let size = 0
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk)
+        size += chunk.length
+        callback(null, chunk)
+      },
+    })
+    try {
+      const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)])
+      await pipeline(source, measure, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }))
+      await fsyncFile(tmp)
+      const meta: Meta = {
+        contentType: options.contentType ?? 'application/octet-stream',
+        etag: md5.digest('hex'),
+        size,
+      }
+      await mkdir(resolve(path, '..'), { recursive: true })
+      // Metadata first: a crash between the two renames leaves a sidecar without an object,
+      // which reads as absent; the reverse would leave an object with stale metadata.
+      const metaTmp = `${tmp}${META}`
+      await writeFile(metaTmp, JSON.stringify(meta), { mode: 0o600, flush: true })
+      await rename(metaTmp, `${path}${META}`)
+      await rename(tmp, `${path}${OBJECT}`)
+      const info = await stat(`${path}${OBJECT}`)
+      return { key, size, lastModified: info.mtime, etag: meta.etag, contentType: meta.contentType }
+    } catch (error) {
+      await rm(tmp, { force: true })
+      await rm(`${tmp}${META}`, { force: true })
+      throw error
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const path = this.#objectPath(key)
+    try {
+      const handle = await open(`${path}${OBJECT}`, 'r')
+      return handle.createReadStream()
+    } catch (error) {
+      if (isNotFound(error)) throw notFound(key)
+      throw error
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    return this.#info(key, this.#objectPath(key))
+  }
+
+  async list(prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<BlobPage> {
+    assertBlobPrefix(prefix)
+    const limit = options.limit ?? 1000
+    assertListLimit(limit)
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
+    // Walk from the deepest directory the prefix fully names.
+    const segments = prefix.split('/')
+    segments.pop() // the last segment may be partial: filtered below
+    const startDir = join(this.#root, 'objects', ...segments.map((s) => `${s}${DIR}`))
+    const keys: string[] = []
+    await this.#walk(startDir, segments.length === 0 ? '' : `${segments.join('/')}/`, keys)
+    const matching = keys.filter((k) => k.startsWith(prefix) && (after === undefined || k > after)).sort()
+    const page = matching.slice(0, limit)
+    const items: BlobInfo[] = []
+    for (const key of page) {
+      const info = await this.#info(key, this.#objectPath(key))
+      if (info !== undefined) items.push(info)
+    }
+    return matching.length > limit ? { items, cursor: encodeCursor(page.at(-1)!) } : { items }
+  }
+
+  async deleteAllVersions(key: string): Promise<DeleteAllVersionsResult> {
+    const path = this.#objectPath(key)
+    const file = `${path}${OBJECT}`
+    let size: number
+    try {
+      size = (await stat(file)).size
+    } catch (error) {
+      if (isNotFound(error)) {
+        await rm(`${path}${META}`, { force: true })
+        return { versions: 0, deleteMarkers: 0 }
+      }
+      throw error
+    }
+    // Overwrite before unlinking so the bytes do not linger in free blocks. On copy-on-write
+    // filesystems and SSDs this is best effort; crypto-shredding is the guarantee.
+    const handle = await open(file, 'r+')
+    try {
+      const zeros = Buffer.alloc(Math.min(size, 1 << 20))
+      for (let offset = 0; offset < size; offset += zeros.length) {
+        await handle.write(zeros, 0, Math.min(zeros.length, size - offset), offset)
+      }
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rm(file, { force: true })
+    await rm(`${path}${META}`, { force: true })
+    return { versions: 1, deleteMarkers: 0 }
+  }
+
+  async presignGet(key: string, options: { ttlSeconds: number }): Promise<string> {
+    assertBlobKey(key)
+    assertPresignTtl(options?.ttlSeconds)
+    const expires = Math.floor(this.#clock.now().getTime() / 1000) + options.ttlSeconds
+    const signature = await this.#sign(key, expires)
+    return `${FS_PRESIGN_SCHEME}${encodeURIComponent(key)}?expires=${expires}&signature=${signature}`
+  }
+
+  /**
+   * Opens the object a URL from {@link presignGet} points to, after checking its signature and
+   * expiry (`ERR_BLOB_URL_INVALID`).
+   */
+  async openPresigned(url: string): Promise<Readable> {
+    const invalid = (why: string) => new CallwardenError('ERR_BLOB_URL_INVALID', `presigned URL ${why}`)
+    if (typeof url !== 'string' || !url.startsWith(FS_PRESIGN_SCHEME))
+      throw invalid(`does not start with ${FS_PRESIGN_SCHEME}`)
+    const [encodedKey = '', query = ''] = url.slice(FS_PRESIGN_SCHEME.length).split('?', 2)
+    const params = new URLSearchParams(query)
+    const expires = Number(params.get('expires'))
+    const signature = params.get('signature') ?? ''
+    let key: string
+    try {
+      key = decodeURIComponent(encodedKey)
+    } catch {
+      throw invalid('has a malformed key')
+    }
+    assertBlobKey(key)
+    if (!Number.isInteger(expires)) throw invalid('has no expiry')
+    const expected = Buffer.from(await this.#sign(key, expires))
+    const given = Buffer.from(signature)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw invalid('has a bad signature')
+    if (this.#clock.now().getTime() / 1000 > expires) throw invalid('has expired')
+    return this.get(key)
+  }
+
+  async close(): Promise<void> {}
+
+  /** The path of a key without suffix; throws `ERR_BLOB_KEY_INVALID` for unsafe keys. */
+  #objectPath(key: string): string {
+    assertBlobKey(key)
+    const segments = key.split('/')
+    for (const s of segments) {
+      if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES) {
+        throw new CallwardenError(
+          'ERR_BLOB_KEY_INVALID',
+          `object key segment of ${Buffer.byteLength(s)} bytes is too long for the filesystem store; allowed: at most ${MAX_SEGMENT_BYTES}`,
+        )
+      }
+    }
+    const last = segments.pop()!
+    const objects = join(this.#root, 'objects')
+    const path = join(objects, ...segments.map((s) => `${s}${DIR}`), last)
+    // Validation already rules out '..'; this keeps the guarantee if it ever changes.
+    const rel = relative(objects, path)
+    if (rel.startsWith('..') || rel.includes(`${sep}..${sep}`) || resolve(path) !== path) {
+      throw new CallwardenError('ERR_BLOB_KEY_INVALID', 'object key escapes the store root')
+    }
+    return path
+  }
+
+  async #info(key: string, path: string): Promise<BlobInfo | undefined> {
+    try {
+      const [info, meta] = await Promise.all([
+        stat(`${path}${OBJECT}`),
+        readFile(`${path}${META}`, 'utf8').then((text) => JSON.parse(text) as Meta),
+      ])
+      return {
+        key,
+        size: info.size,
+        lastModified: info.mtime,
+        etag: meta.etag,
+        contentType: meta.contentType,
+      }
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  async #walk(dir: string, keyPrefix: string, out: string[]): Promise<void> {
+    let entries
+    try {
+      entries = await readdir(dir, { withFileTypes: true })
+    } catch (error) {
+      if (isNotFound(error)) return
+      throw error
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory() && entry.name.endsWith(DIR)) {
+        await this.#walk(join(dir, entry.name), `${keyPrefix}${entry.name.slice(0, -DIR.length)}/`, out)
+      } else if (entry.isFile() && entry.name.endsWith(OBJECT)) {
+        out.push(`${keyPrefix}${entry.name.slice(0, -OBJECT.length)}`)
+      }
+    }
+  }
+
+  #sign(key: string, expires: number): Promise<string> {
+    return this.#loadSecret().then((secret) =>
+      createHmac('sha256', secret).update(`${key}\n${expires}`).digest('base64url'),
+    )
+  }
+
+  /** The signing secret for presigned URLs, created once per store root. */
+  #loadSecret(): Promise<Buffer> {
+    this.#secret ??= (async () => {
+      const file = join(this.#root, '.presign-secret')
+      await mkdir(this.#root, { recursive: true })
+      try {
+        await writeFile(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 })
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      }
+      return Buffer.from(await readFile(file, 'utf8'), 'base64')
+    })()
+    return this.#secret
+  }
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+function notFound(key: string): CallwardenError {
+  return new CallwardenError('ERR_BLOB_NOT_FOUND', `no object under key '${key}'`)
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(key).toString('base64url')
+}
+
+function decodeCursor(cursor: string): string {
+  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]*$/.test(cursor)) {
+    throw new TypeError('cursor must be a value returned by list()')
+  }
+  return Buffer.from(cursor, 'base64url').toString()
+}

@@ -1,0 +1,205 @@
+/**
+ * callwarden's configuration: one zod schema with every default documented, loaded from
+ * `callwarden.config.json` (or a path given with `--config`) and environment variables.
+ * Precedence, lowest first: defaults, the file, the environment, explicit overrides.
+ *
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { parseBlobUrl } from './blob/create-blob-store.js'
+import { ConfigInvalid, type InvalidField } from './errors.js'
+import { datasetDeclarationSchema } from './store/data-map/dataset.js'
+import { parseDatabaseUrl } from './store/database.js'
+
+/** The default embedded database. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./.callwarden/callwarden.db'
+/** The default embedded object store. */
+export const DEFAULT_BLOB_URL = 'file:./.callwarden/blobs'
+/** The configuration file read when none is named. */
+export const DEFAULT_CONFIG_FILE = 'callwarden.config.json'
+
+/** pino log levels. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const urlRefinement =
+  (parse: (url: string) => unknown) =>
+  (value: string, ctx: z.RefinementCtx): void => {
+    try {
+      parse(value)
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message })
+    }
+  }
+
+/** The configuration schema. Every field has a default; `{}` is a valid configuration. */
+export const configSchema = z
+  .object({
+    /**
+     * Where callwarden's tables (and, for the demo, the reference schema) live:
+     * `sqlite:./path.db`, `sqlite::memory:` or `mysql://user:pass@host:port/db`.
+     * Env: `CALLWARDEN_DATABASE_URL`.
+     * @defaultValue `'sqlite:./.callwarden/callwarden.db'`
+     */
+    databaseUrl: z.string().default(DEFAULT_DATABASE_URL).superRefine(urlRefinement(parseDatabaseUrl)),
+    /**
+     * Where objects live: `file:./dir` or `s3://bucket[/prefix]?endpoint=...&region=...`
+     * (credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`).
+     * Env: `CALLWARDEN_BLOB_URL`.
+     * @defaultValue `'file:./.callwarden/blobs'`
+     */
+    blobUrl: z.string().default(DEFAULT_BLOB_URL).superRefine(urlRefinement(parseBlobUrl)),
+    /** S3 credentials; default to the AWS SDK's chain when absent. */
+    s3Credentials: z
+      .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) })
+      .strict()
+      .optional(),
+    /**
+     * Maximum connections of the MySQL pool.
+     * @defaultValue 10
+     */
+    poolSize: z.number().int().min(1).max(200).default(10),
+    /**
+     * Create the reference contact-center schema when migrating, and declare its datasets.
+     * @defaultValue true
+     */
+    referenceSchema: z.boolean().default(true),
+    /**
+     * The host's own dataset declarations (in addition to the reference ones when
+     * `referenceSchema` is true).
+     * @defaultValue `[]`
+     */
+    datasets: z.array(datasetDeclarationSchema).default([]),
+    /**
+     * Check the data map against the live schema at start (`ERR_DATAMAP_INVALID`).
+     * @defaultValue true
+     */
+    validateDataMap: z.boolean().default(true),
+    /** Logging. */
+    log: z
+      .object({
+        /** @defaultValue `'info'` (env: `CALLWARDEN_LOG_LEVEL`) */
+        level: z.enum(LOG_LEVELS).default('info'),
+      })
+      .strict()
+      .default({ level: 'info' }),
+    /** Pipelines. */
+    pipeline: z
+      .object({
+        /**
+         * Send allow decisions to observers too (denials always are).
+         * @defaultValue false
+         */
+        observeAllows: z.boolean().default(false),
+      })
+      .strict()
+      .default({ observeAllows: false }),
+  })
+  .strict()
+
+/** Configuration as written (every field optional). */
+export type CallwardenConfigInput = z.input<typeof configSchema>
+/** Validated configuration with defaults applied. */
+export type CallwardenConfig = z.output<typeof configSchema>
+
+/** Where {@link loadConfig} reads from. */
+export interface LoadConfigOptions {
+  /** A configuration file; when absent, `callwarden.config.json` in `cwd` if it exists. */
+  readonly file?: string
+  /** @defaultValue `process.env` */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** @defaultValue `process.cwd()` */
+  readonly cwd?: string
+  /** Values that win over the file and the environment. */
+  readonly overrides?: CallwardenConfigInput
+}
+
+/**
+ * Reads, merges and validates configuration. Throws `ERR_CONFIG_INVALID` naming every
+ * invalid field and what is allowed.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ env: { CALLWARDEN_DATABASE_URL: 'mysql://cw:pw@db:3306/cw' } })
+ * config.blobUrl // 'file:./.callwarden/blobs'
+ * ```
+ */
+export function loadConfig(options: LoadConfigOptions = {}): CallwardenConfig {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const fromFile = readConfigFile(options.file, cwd)
+  const fromEnv: Record<string, unknown> = {}
+  if (env.CALLWARDEN_DATABASE_URL) fromEnv.databaseUrl = env.CALLWARDEN_DATABASE_URL
+  if (env.CALLWARDEN_BLOB_URL) fromEnv.blobUrl = env.CALLWARDEN_BLOB_URL
+  if (env.CALLWARDEN_LOG_LEVEL) fromEnv.log = { ...(fromFile.log as object), level: env.CALLWARDEN_LOG_LEVEL }
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    fromEnv.s3Credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+  }
+  return parseConfig({ ...fromFile, ...fromEnv, ...options.overrides })
+}
+
+/** Validates a configuration object; throws `ERR_CONFIG_INVALID` naming every bad field. */
+export function parseConfig(input: unknown): CallwardenConfig {
+  const parsed = configSchema.safeParse(input ?? {})
+  if (parsed.success) return parsed.data
+  const fields: InvalidField[] = parsed.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: describeIssue(issue),
+  }))
+  throw new ConfigInvalid(fields, { cause: parsed.error })
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown field(s) ${issue.keys.join(', ')}; allowed: ${allowedKeys(issue.path)}`
+    case 'invalid_value':
+      return `${issue.message}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+    default:
+      return issue.message
+  }
+}
+
+function allowedKeys(path: readonly PropertyKey[]): string {
+  let schema: z.ZodType = configSchema
+  for (const segment of path) {
+    const shape = unwrapObject(schema)?.shape as Record<string, z.ZodType> | undefined
+    if (typeof segment === 'number' || shape === undefined) return '(see the configuration reference)'
+    schema = shape[String(segment)]!
+  }
+  return Object.keys(unwrapObject(schema)?.shape ?? {}).join(', ')
+}
+
+function unwrapObject(schema: z.ZodType | undefined): z.ZodObject | undefined {
+  let current: unknown = schema
+  while (current !== undefined && !(current instanceof z.ZodObject)) {
+    const inner = (current as { unwrap?: () => unknown }).unwrap
+    if (typeof inner !== 'function') return undefined
+    current = inner.call(current)
+  }
+  return current as z.ZodObject | undefined
+}
+
+function readConfigFile(file: string | undefined, cwd: string): Record<string, unknown> {
+  const path = resolve(cwd, file ?? DEFAULT_CONFIG_FILE)
+  if (file === undefined && !existsSync(path)) return {}
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (cause) {
+    throw new ConfigInvalid([{ path: '(file)', message: `cannot read configuration file ${path}` }], {
+      cause,
+    })
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (cause) {
+    throw new ConfigInvalid([{ path: '(file)', message: `${path} is not valid JSON` }], { cause })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigInvalid([{ path: '(file)', message: `${path} must hold a JSON object` }])
+  }
+  return value as Record<string, unknown>
+}

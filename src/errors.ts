@@ -1,0 +1,146 @@
+/**
+ * The one catalogue of callwarden's stable error codes.
+ *
+ * Codes are part of the public contract: callers branch on `error.code`, never on the
+ * message text. Every code is documented in the README's error table; a test keeps the
+ * two in step. Denial reasons in pipeline decisions use the same codes.
+ *
+ * @module
+ */
+
+/** Every stable error and denial code, with the one-line meaning documented in the README. */
+export const ERROR_CODES = {
+  ERR_CONFIG_INVALID: 'Configuration failed validation; the message names every bad field.',
+  ERR_DATAMAP_INVALID:
+    'A dataset declaration does not match the live schema or is malformed; names the dataset and column.',
+  ERR_TENANT_INVALID: 'A tenant id is malformed or names no known tenant.',
+  ERR_TENANT_INACTIVE: 'The tenant is suspended or terminated; calls are not placed for it.',
+  ERR_TENANT_SCOPE: 'A query touched tenant data without a tenant predicate, or crossed tenants.',
+  ERR_MIGRATION_FAILED: 'A schema migration failed; the store is left at the last good migration.',
+  ERR_STORAGE_UNAVAILABLE: 'The database or object store could not be reached.',
+  ERR_LEASE_HELD: 'The job lease is held by another owner.',
+  ERR_LEASE_LOST: 'The job lease expired or was taken over before it could be renewed or released.',
+  ERR_LEASE_FENCED: 'A write was refused because a newer lease holder exists (stale fencing token).',
+  ERR_BLOB_KEY_INVALID: 'An object key is empty, too long, or would escape its store.',
+  ERR_BLOB_NOT_FOUND: 'No object exists under the key.',
+  ERR_BLOB_DELETE_REFUSED: 'The object store refused to delete a version (Object Lock, legal hold).',
+  ERR_BLOB_URL_INVALID: 'A presigned URL is malformed, forged or expired.',
+  ERR_EVENT_INVALID: 'A call event is malformed; the message says which field and what is allowed.',
+  ERR_PIPELINE_MISUSE: 'A middleware broke the composition rules (next() called twice, next() not awaited).',
+  ERR_POLICY_UNAVAILABLE:
+    'A policy check could not be evaluated (infrastructure failure); the call is denied (fail closed).',
+  ERR_INTERNAL: 'An unexpected failure (a bug, or a dependency error callwarden does not classify).',
+} as const satisfies Record<`ERR_${string}`, string>
+
+/** A stable callwarden error or denial code. */
+export type CallwardenErrorCode = keyof typeof ERROR_CODES
+
+/** Every code, for exhaustive checks and documentation. */
+export const CALLWARDEN_ERROR_CODES = Object.keys(ERROR_CODES) as readonly CallwardenErrorCode[]
+
+/** True when `value` is one of the catalogued codes. */
+export function isCallwardenErrorCode(value: unknown): value is CallwardenErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
+}
+
+/**
+ * The base class of every error callwarden throws for bad data, bad configuration or an
+ * unavailable dependency. Caller misuse (a wrong argument type) throws a plain `TypeError`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await createCallwarden({ databaseUrl: 'postgres://x' })
+ * } catch (error) {
+ *   if (error instanceof CallwardenError && error.code === 'ERR_CONFIG_INVALID') {
+ *     console.error(error.message)
+ *   }
+ * }
+ * ```
+ */
+export class CallwardenError extends Error {
+  readonly code: CallwardenErrorCode
+
+  constructor(code: CallwardenErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = 'CallwardenError'
+  }
+}
+
+/** One invalid field of a configuration or declaration. */
+export interface InvalidField {
+  /** Dotted path of the field, e.g. `datasets.0.tenantColumn`. */
+  readonly path: string
+  /** What was wrong and what is allowed. */
+  readonly message: string
+}
+
+/** Configuration failed validation; `fields` lists every bad field. */
+export class ConfigInvalid extends CallwardenError {
+  readonly fields: readonly InvalidField[]
+
+  constructor(fields: readonly InvalidField[], options?: { cause?: unknown }) {
+    super(
+      'ERR_CONFIG_INVALID',
+      `invalid configuration: ${fields.map((f) => `${f.path || '(root)'}: ${f.message}`).join('; ')}`,
+      options,
+    )
+    this.name = 'ConfigInvalid'
+    this.fields = fields
+  }
+}
+
+/** A dataset declaration is malformed or does not match the live schema. */
+export class DataMapInvalid extends CallwardenError {
+  readonly dataset: string
+  readonly column: string | undefined
+
+  constructor(dataset: string, column: string | undefined, reason: string) {
+    super(
+      'ERR_DATAMAP_INVALID',
+      `dataset '${dataset}'${column === undefined ? '' : ` column '${column}'`}: ${reason}`,
+    )
+    this.name = 'DataMapInvalid'
+    this.dataset = dataset
+    this.column = column
+  }
+}
+
+/** A query touched a tenant-scoped table without a tenant predicate, or crossed tenants. */
+export class TenantScopeViolation extends CallwardenError {
+  readonly table: string
+
+  constructor(table: string, reason: string) {
+    super('ERR_TENANT_SCOPE', `tenant scope violation on table '${table}': ${reason}`)
+    this.name = 'TenantScopeViolation'
+    this.table = table
+  }
+}
+
+/** A write was refused because the caller's fencing token is stale. */
+export class LeaseFenced extends CallwardenError {
+  readonly lease: string
+  readonly token: number
+
+  constructor(lease: string, token: number) {
+    super(
+      'ERR_LEASE_FENCED',
+      `lease '${lease}': fencing token ${token} is stale (the lease expired or another owner took it over); the write was refused`,
+    )
+    this.name = 'LeaseFenced'
+    this.lease = lease
+    this.token = token
+  }
+}
+
+/** A middleware broke the pipeline's composition rules. */
+export class PipelineMisuse extends CallwardenError {
+  readonly middleware: string
+
+  constructor(middleware: string, reason: string) {
+    super('ERR_PIPELINE_MISUSE', `middleware '${middleware}': ${reason}`)
+    this.name = 'PipelineMisuse'
+    this.middleware = middleware
+  }
+}

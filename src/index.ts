@@ -1,0 +1,171 @@
+/**
+ * `callwarden` — the compliance, privacy and data-lifecycle layer of a cloud contact
+ * center. `createCallwarden()` assembles the modules from one configuration.
+ *
+ * @module
+ */
+import { hostname } from 'node:os'
+import type { BlobStore } from './blob/blob-store.js'
+import { openBlobStore } from './blob/create-blob-store.js'
+import { systemClock, type Clock } from './clock.js'
+import { loadConfig, parseConfig, type CallwardenConfig, type CallwardenConfigInput } from './config.js'
+import { createLogger, type Logger } from './logger.js'
+import { createStandardChains, type StandardChains } from './standard-chains.js'
+import { DataMap } from './store/data-map/data-map.js'
+import { openDatabase, type Database } from './store/database.js'
+import { LeaseManager } from './store/lease-manager.js'
+import { migrate, type MigrateReport } from './store/migrations/migrate.js'
+import { REFERENCE_DATASETS } from './store/reference-schema.js'
+import { TenantGuardPlugin } from './store/tenant-guard-plugin.js'
+import { TenantRegistry } from './store/tenant-registry.js'
+import { TenantScope } from './store/tenant-scope.js'
+
+export { ManualClock, systemClock, type Clock } from './clock.js'
+export {
+  DEFAULT_BLOB_URL,
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_DATABASE_URL,
+  configSchema,
+  loadConfig,
+  parseConfig,
+  type CallwardenConfig,
+  type CallwardenConfigInput,
+  type LoadConfigOptions,
+} from './config.js'
+export {
+  CALLWARDEN_ERROR_CODES,
+  CallwardenError,
+  ConfigInvalid,
+  DataMapInvalid,
+  ERROR_CODES,
+  LeaseFenced,
+  PipelineMisuse,
+  TenantScopeViolation,
+  isCallwardenErrorCode,
+  type CallwardenErrorCode,
+  type InvalidField,
+} from './errors.js'
+export { SECRET_FIELDS, createLogger, type CreateLoggerOptions, type Logger } from './logger.js'
+export { tenantStatus, type StandardChains } from './standard-chains.js'
+
+/** Options of {@link createCallwarden} besides the configuration. */
+export interface CreateCallwardenOptions {
+  /** @defaultValue the system clock */
+  readonly clock?: Clock
+  /** @defaultValue a redacting pino logger at the configured level */
+  readonly logger?: Logger
+  /**
+   * Read `callwarden.config.json` and environment variables under the given configuration.
+   * @defaultValue true
+   */
+  readonly loadEnvironment?: boolean
+  /** A configuration file to read instead of `./callwarden.config.json`. */
+  readonly configFile?: string
+  /**
+   * Run migrations before returning.
+   * @defaultValue true
+   */
+  readonly migrate?: boolean
+}
+
+/** An assembled callwarden instance. */
+export interface Callwarden {
+  readonly config: CallwardenConfig
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly database: Database
+  readonly blobs: BlobStore
+  readonly dataMap: DataMap
+  readonly tenants: TenantRegistry
+  readonly leases: LeaseManager
+  /** The standard call pipelines. */
+  readonly pipeline: StandardChains
+  /** What the start-up migration applied (empty when `migrate: false`). */
+  readonly migrations: MigrateReport
+  /** A scope through which one tenant's data is read and written. */
+  scope(tenantId: string): TenantScope
+  /** Closes the database and object store. Idempotent. */
+  close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/**
+ * Assembles callwarden from configuration: opens the database and object store, migrates,
+ * validates the data map against the live schema and builds the standard pipelines.
+ *
+ * @example
+ * ```ts
+ * import { createCallwarden } from 'callwarden'
+ *
+ * const cw = await createCallwarden() // embedded SQLite + local files
+ * await cw.tenants.create({ id: 'acme', name: 'ACME' })
+ * const decision = await cw.pipeline.outbound.run({
+ *   type: 'outbound', tenantId: 'acme', callId: 'c-1', to: '+8613988888888',
+ * })
+ * await cw.close()
+ * ```
+ */
+export async function createCallwarden(
+  config: CallwardenConfigInput = {},
+  options: CreateCallwardenOptions = {},
+): Promise<Callwarden> {
+  const resolved =
+    options.loadEnvironment === false
+      ? parseConfig(config)
+      : loadConfig({
+          overrides: config,
+          ...(options.configFile === undefined ? {} : { file: options.configFile }),
+        })
+  const clock = options.clock ?? systemClock
+  const dataMap = DataMap.from([
+    ...(resolved.referenceSchema ? REFERENCE_DATASETS : []),
+    ...resolved.datasets,
+  ])
+  const logger =
+    options.logger ?? createLogger({ level: resolved.log.level, piiFields: dataMap.piiColumnNames() })
+  const database = openDatabase(resolved.databaseUrl, { poolSize: resolved.poolSize })
+  let blobs: BlobStore | undefined
+  try {
+    const migrations =
+      options.migrate === false
+        ? { applied: [], alreadyApplied: 0 }
+        : await migrate(database, { referenceSchema: resolved.referenceSchema })
+    if (resolved.validateDataMap) await dataMap.validateAgainst(database.db)
+    blobs = openBlobStore(resolved.blobUrl, {
+      clock,
+      ...(resolved.s3Credentials === undefined ? {} : { credentials: resolved.s3Credentials }),
+    })
+    // Everything but the scope itself goes through a guard that demands a tenant predicate.
+    const guarded = database.db.withPlugin(new TenantGuardPlugin({ rules: dataMap.tenantTableRules() }))
+    const tenants = new TenantRegistry(guarded, clock)
+    const leases = new LeaseManager(guarded, { owner: `${hostname()}:${process.pid}`, clock })
+    const pipeline = createStandardChains({
+      tenants,
+      clock,
+      logger,
+      observeAllows: resolved.pipeline.observeAllows,
+    })
+    const openedBlobs = blobs
+    let closing: Promise<void> | undefined
+    const close = (): Promise<void> =>
+      (closing ??= Promise.all([database.close(), openedBlobs.close()]).then(() => undefined))
+    return {
+      config: resolved,
+      clock,
+      logger,
+      database,
+      blobs: openedBlobs,
+      dataMap,
+      tenants,
+      leases,
+      pipeline,
+      migrations,
+      scope: (tenantId) => new TenantScope(database.db, dataMap, tenantId),
+      close,
+      [Symbol.asyncDispose]: close,
+    }
+  } catch (error) {
+    await Promise.allSettled([database.close(), blobs?.close()])
+    throw error
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * callwarden's structured logger (pino). Redaction is configured from the data map: every
+ * column declared as personal data, and every field that carries a credential, is replaced
+ * by `[REDACTED]` at any of the first three nesting levels before a line is written.
+ *
+ * @module
+ */
+import { pino, type DestinationStream, type Logger } from 'pino'
+
+export type { Logger } from 'pino'
+
+/** Fields that carry credentials, redacted whatever the data map says. */
+export const SECRET_FIELDS = [
+  'password',
+  'secret',
+  'secretAccessKey',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'clientSecret',
+  'authorization',
+  'dtmf',
+  'privateKey',
+  'dataKey',
+] as const
+
+/** Options of {@link createLogger}. */
+export interface CreateLoggerOptions {
+  /** @defaultValue `'info'` */
+  readonly level?: string
+  /** Field names holding personal data (from `DataMap.piiColumnNames()`). */
+  readonly piiFields?: readonly string[]
+  /** Where lines go. @defaultValue standard error */
+  readonly destination?: DestinationStream
+}
+
+/**
+ * Creates a redacting logger.
+ *
+ * @example
+ * ```ts
+ * const log = createLogger({ piiFields: dataMap.piiColumnNames() })
+ * log.info({ record: { caller: '+8613988888888' } }, 'stored') // caller: "[REDACTED]"
+ * ```
+ */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const fields = [...new Set([...SECRET_FIELDS, ...(options.piiFields ?? [])])]
+  const paths = fields.flatMap((f) => {
+    const key = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(f) ? f : `["${f}"]`
+    return [key, `*.${key}`, `*.*.${key}`]
+  })
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { name: 'callwarden' },
+      redact: { paths, censor: '[REDACTED]' },
+    },
+    options.destination ?? pino.destination(2),
+  )
+}

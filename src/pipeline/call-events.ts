@@ -1,0 +1,99 @@
+/**
+ * The typed call events that flow through callwarden's pipelines. Numbers are carried as
+ * the platform gave them (E.164 or the `00` platform format); the masking module
+ * normalises them.
+ *
+ * @module
+ */
+
+/** The kinds of call event, in the order a call meets them. */
+export const CALL_EVENT_TYPES = [
+  'inbound',
+  'outbound',
+  'agent-view',
+  'ivr-input',
+  'call-ended',
+  'recording-ready',
+] as const
+
+/** One kind of call event. */
+export type CallEventType = (typeof CALL_EVENT_TYPES)[number]
+
+/** Fields every call event has. */
+export interface CallEventBase {
+  readonly type: CallEventType
+  /** The tenant the call belongs to. */
+  readonly tenantId: string
+  /** The platform's id for the call (session id). */
+  readonly callId: string
+}
+
+/** A call arriving at the contact center. */
+export interface InboundCall extends CallEventBase {
+  readonly type: 'inbound'
+  /** The caller's number. */
+  readonly from: string
+  /** The number dialled (the tenant's service number). */
+  readonly to: string
+}
+
+/** Why an outbound call is placed; consent rules depend on it. */
+export const OUTBOUND_PURPOSES = ['callback', 'consultation', 'service', 'marketing'] as const
+/** One outbound purpose. */
+export type OutboundPurpose = (typeof OUTBOUND_PURPOSES)[number]
+
+/** A call the contact center is about to dial. */
+export interface OutboundCall extends CallEventBase {
+  readonly type: 'outbound'
+  /** The number to dial (or, in UID mode, resolved from `toUid` by the masking module). */
+  readonly to: string
+  /** The caller id presented. */
+  readonly from?: string
+  /** An opaque user id to dial instead of a number (UID protection mode). */
+  readonly toUid?: string
+  readonly agentId?: string
+  readonly campaignId?: string
+  readonly purpose?: OutboundPurpose
+}
+
+/** Call status codes carried to the agent's desk and screen pop. */
+export const AGENT_VIEW_STATUSES = { ringing: 100, connected: 200, ended: 400 } as const
+
+/** What an agent's desk and screen pop receive about a call. */
+export interface AgentViewEvent extends CallEventBase {
+  readonly type: 'agent-view'
+  readonly agentId: string
+  /** The customer's number (rewritten by the masking module before the agent sees it). */
+  customerNumber: string
+  /** The screen-pop URL opened for the agent, if any. */
+  screenPopUrl?: string
+  readonly status: (typeof AGENT_VIEW_STATUSES)[keyof typeof AGENT_VIEW_STATUSES]
+  readonly direction: 'inbound' | 'outbound'
+}
+
+/** Digits (or speech) a caller entered in the IVR. */
+export interface IvrInputEvent extends CallEventBase {
+  readonly type: 'ivr-input'
+  /** The IVR variable, e.g. `dtmf`. */
+  readonly variable: string
+  /** What the caller keyed in; never logged. */
+  value: string
+}
+
+/** A call ended and its service record is about to be written. */
+export interface CallEndedEvent extends CallEventBase {
+  readonly type: 'call-ended'
+  /** The service record, keyed by the reference schema's column names. */
+  record: Record<string, unknown>
+}
+
+/** A recording was produced and stored under `blobKey`. */
+export interface RecordingReadyEvent extends CallEventBase {
+  readonly type: 'recording-ready'
+  readonly blobKey: string
+  readonly durationSeconds?: number
+}
+
+/** Any call event. */
+export type CallEvent =
+  InboundCall | OutboundCall | AgentViewEvent | IvrInputEvent | CallEndedEvent | RecordingReadyEvent

@@ -1,0 +1,327 @@
+/**
+ * The pipeline core: Koa-style middleware over typed call events, producing a
+ * {@link Decision}. It depends on nothing but the error catalogue and the clock.
+ *
+ * Composition rules (each has a test):
+ * - middleware runs in registration order; `use()` returns a new pipeline and never
+ *   changes the one it was called on;
+ * - a denial is terminal: `ctx.deny()` sets the verdict, downstream middleware does not
+ *   run, and calling `next()` after denying is an error;
+ * - `next()` called twice, or a middleware that returns before the promise from `next()`
+ *   settled (a forgotten `await`), rejects the run with `ERR_PIPELINE_MISUSE`;
+ * - any other error thrown by a middleware is an infrastructure failure and is turned into
+ *   the pipeline's fail mode (by default: deny with `ERR_POLICY_UNAVAILABLE`);
+ * - observers see every decision and can never change it; their failures are reported to
+ *   `onObserverError` and swallowed.
+ *
+ * @module
+ */
+import { systemClock, type Clock } from '../clock.js'
+import { PipelineMisuse, type CallwardenErrorCode } from '../errors.js'
+import type { CallEventBase } from './call-events.js'
+import type { Decision, DecisionReason } from './decision.js'
+
+/** What a middleware sees while a run is in progress. */
+export interface CallContext<E> {
+  /** The event; middleware may rewrite its mutable fields (agent views are masked in place). */
+  readonly event: E
+  /** The tenant the event belongs to. */
+  readonly tenantId: string
+  /** The pipeline's clock. */
+  readonly clock: Clock
+  /** Values shared between middleware of one run (e.g. the normalised number). */
+  readonly state: Map<string, unknown>
+  /** Aborts the run between middleware when signalled. */
+  readonly signal: AbortSignal | undefined
+  /** True once a middleware has denied. */
+  readonly denied: boolean
+  /** Denies the event with a catalogued code. Terminal: do not call `next()` afterwards. */
+  deny(code: CallwardenErrorCode, message: string, details?: Record<string, unknown>): void
+  /** Records a reason that explains an allow (or adds context to a later denial). */
+  note(code: string, message: string, details?: Record<string, unknown>): void
+}
+
+/** One step of a pipeline. */
+export type Middleware<E> = (ctx: CallContext<E>, next: () => Promise<void>) => Promise<void>
+
+/**
+ * Decides what a run's outcome is when a middleware throws an infrastructure error.
+ * It receives the context (and may deny through it) and the failing middleware's name.
+ */
+export type FailMode<E> = (ctx: CallContext<E>, error: unknown, middleware: string) => void
+
+/** Observes every decision (audit, metrics). Never changes the outcome. */
+export type DecisionObserver<E> = (decision: Decision<E>) => void | Promise<void>
+
+/** Options of {@link createPipeline}. */
+export interface PipelineOptions<E> {
+  /**
+   * A name for logs and audit.
+   * @defaultValue `'pipeline'`
+   */
+  readonly name?: string
+  /** @defaultValue the system clock */
+  readonly clock?: Clock
+  /**
+   * What an infrastructure failure turns into.
+   * @defaultValue `failClosed('ERR_POLICY_UNAVAILABLE')`
+   */
+  readonly failMode?: FailMode<E>
+  /**
+   * Called when an observer throws; the decision stands regardless.
+   * @defaultValue ignore
+   */
+  readonly onObserverError?: (error: unknown, decision: Decision<E>) => void
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  readonly signal?: AbortSignal
+}
+
+/** A runnable chain of middleware. Immutable: `use()` and `observe()` return new pipelines. */
+export interface Pipeline<E extends CallEventBase> {
+  readonly name: string
+  /** The middleware names in order. */
+  readonly middlewareNames: readonly string[]
+  /** Returns a new pipeline with `middleware` appended. */
+  use(middleware: Middleware<E>, options?: { readonly name?: string }): Pipeline<E>
+  /** Returns a new pipeline with `observer` added. */
+  observe(observer: DecisionObserver<E>): Pipeline<E>
+  /** Runs the event through the chain and returns the decision. */
+  run(event: E, options?: RunOptions): Promise<Decision<E>>
+}
+
+/**
+ * A fail mode that denies with `code` and names the failing middleware. The error's
+ * message is not copied into the reason: it may carry personal data from a dependency.
+ */
+export function failClosed<E>(code: CallwardenErrorCode = 'ERR_POLICY_UNAVAILABLE'): FailMode<E> {
+  return (ctx, error, middleware) => {
+    ctx.deny(code, `middleware '${middleware}' failed; denied (fail closed)`, {
+      error: errorLabel(error),
+    })
+  }
+}
+
+/**
+ * Creates an empty pipeline for events of type `E`.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline } from 'callwarden/pipeline'
+ *
+ * const outbound = createPipeline<OutboundCall>({ name: 'outbound' })
+ *   .use(async function noNightCalls(ctx, next) {
+ *     if (isNight(ctx.clock.now())) return ctx.deny('ERR_POLICY_UNAVAILABLE', 'closed')
+ *     await next()
+ *   })
+ * const decision = await outbound.run(event) // { verdict: 'allow', reasons: [], ... }
+ * ```
+ */
+export function createPipeline<E extends CallEventBase>(options: PipelineOptions<E> = {}): Pipeline<E> {
+  return new ComposedPipeline<E>(
+    {
+      name: options.name ?? 'pipeline',
+      clock: options.clock ?? systemClock,
+      failMode: options.failMode ?? failClosed<E>(),
+      onObserverError: options.onObserverError ?? (() => undefined),
+    },
+    [],
+    [],
+  )
+}
+
+interface ResolvedOptions<E> {
+  readonly name: string
+  readonly clock: Clock
+  readonly failMode: FailMode<E>
+  readonly onObserverError: (error: unknown, decision: Decision<E>) => void
+}
+
+interface NamedMiddleware<E> {
+  readonly name: string
+  readonly fn: Middleware<E>
+}
+
+class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
+  readonly #options: ResolvedOptions<E>
+  readonly #middleware: readonly NamedMiddleware<E>[]
+  readonly #observers: readonly DecisionObserver<E>[]
+
+  constructor(
+    options: ResolvedOptions<E>,
+    middleware: readonly NamedMiddleware<E>[],
+    observers: readonly DecisionObserver<E>[],
+  ) {
+    this.#options = options
+    this.#middleware = Object.freeze([...middleware])
+    this.#observers = Object.freeze([...observers])
+  }
+
+  get name(): string {
+    return this.#options.name
+  }
+
+  get middlewareNames(): readonly string[] {
+    return this.#middleware.map((m) => m.name)
+  }
+
+  use(middleware: Middleware<E>, options: { readonly name?: string } = {}): Pipeline<E> {
+    if (typeof middleware !== 'function') {
+      throw new TypeError(`use() takes a middleware function, got ${typeof middleware}`)
+    }
+    const name = options.name ?? (middleware.name || `middleware#${this.#middleware.length}`)
+    return new ComposedPipeline(
+      this.#options,
+      [...this.#middleware, { name, fn: middleware }],
+      this.#observers,
+    )
+  }
+
+  observe(observer: DecisionObserver<E>): Pipeline<E> {
+    if (typeof observer !== 'function') {
+      throw new TypeError(`observe() takes a function, got ${typeof observer}`)
+    }
+    return new ComposedPipeline(this.#options, this.#middleware, [...this.#observers, observer])
+  }
+
+  async run(event: E, options: RunOptions = {}): Promise<Decision<E>> {
+    if (event === null || typeof event !== 'object') {
+      throw new TypeError(`run() takes a call event object, got ${String(event)}`)
+    }
+    const run = new Run(event, this.#options.clock, options.signal)
+    const decidedAt = this.#options.clock.now()
+    let failure: Decision<E>['failure']
+    try {
+      await run.dispatch(this.#middleware, 0)
+    } catch (error) {
+      if (error instanceof PipelineMisuse) throw error
+      const middleware = run.origins.get(error as object) ?? this.#options.name
+      failure = { middleware, error }
+      if (!run.context.denied) this.#options.failMode(run.context, error, middleware)
+    }
+    if (run.misuse !== undefined) throw run.misuse
+
+    const decision: Decision<E> = Object.freeze({
+      verdict: run.context.denied ? 'deny' : 'allow',
+      reasons: Object.freeze([...run.reasons]),
+      event,
+      trace: Object.freeze([...run.trace]),
+      decidedAt,
+      ...(failure === undefined ? {} : { failure }),
+    })
+    for (const observer of this.#observers) {
+      try {
+        await observer(decision)
+      } catch (error) {
+        this.#options.onObserverError(error, decision)
+      }
+    }
+    return decision
+  }
+}
+
+/** The mutable state of one run. */
+class Run<E extends CallEventBase> {
+  readonly reasons: DecisionReason[] = []
+  readonly trace: string[] = []
+  /** Which middleware an error was first thrown from. */
+  readonly origins = new WeakMap<object, string>()
+  readonly context: CallContext<E>
+  misuse: PipelineMisuse | undefined
+  #current = ''
+
+  constructor(event: E, clock: Clock, signal: AbortSignal | undefined) {
+    let denied = false
+    const reasons = this.reasons
+    const current = (): string => this.#current
+    this.context = {
+      event,
+      tenantId: event.tenantId,
+      clock,
+      state: new Map(),
+      signal,
+      get denied() {
+        return denied
+      },
+      deny(code, message, details) {
+        denied = true
+        reasons.push(reason(code, message, current(), details))
+      },
+      note(code, message, details) {
+        reasons.push(reason(code, message, current(), details))
+      },
+    }
+  }
+
+  async dispatch(chain: readonly NamedMiddleware<E>[], index: number): Promise<void> {
+    const entry = chain[index]
+    if (entry === undefined || this.context.denied) return
+    this.context.signal?.throwIfAborted()
+    this.trace.push(entry.name)
+
+    let calls = 0
+    let settled = false
+    let downstream: Promise<void> | undefined
+    const next = (): Promise<void> => {
+      calls += 1
+      if (calls > 1) return this.#misuse(entry.name, 'next() called multiple times')
+      if (this.context.denied) {
+        return this.#misuse(entry.name, 'next() called after deny(); a denial is terminal')
+      }
+      downstream = this.dispatch(chain, index + 1).finally(() => {
+        settled = true
+        this.#current = entry.name
+      })
+      // A middleware that forgets to await must not turn into an unhandled rejection.
+      downstream.catch(() => undefined)
+      return downstream
+    }
+
+    this.#current = entry.name
+    try {
+      await entry.fn(this.context, next)
+    } catch (error) {
+      if (error !== null && typeof error === 'object' && !this.origins.has(error)) {
+        this.origins.set(error, entry.name)
+      }
+      throw error
+    }
+    if (downstream !== undefined && !settled) {
+      await this.#misuse(entry.name, 'returned before the promise from next() settled (missing await?)')
+    }
+  }
+
+  #misuse(middleware: string, message: string): Promise<never> {
+    const error = new PipelineMisuse(middleware, message)
+    this.misuse ??= error
+    return Promise.reject(error)
+  }
+}
+
+function reason(
+  code: string,
+  message: string,
+  middleware: string,
+  details: Record<string, unknown> | undefined,
+): DecisionReason {
+  return Object.freeze({
+    code,
+    message,
+    middleware,
+    ...(details === undefined ? {} : { details: Object.freeze({ ...details }) }),
+  })
+}
+
+/** A label for an error that carries no message text (messages may hold personal data). */
+function errorLabel(error: unknown): string {
+  if (error !== null && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    return (error as { name?: unknown }).name === undefined
+      ? 'Error'
+      : String((error as { name: unknown }).name)
+  }
+  return typeof error
+}

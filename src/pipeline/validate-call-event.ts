@@ -1,0 +1,83 @@
+/**
+ * A middleware that checks a call event's shape before anything else reads it, so that
+ * later middleware can rely on the fields it needs. Bad events are denied with
+ * `ERR_EVENT_INVALID`; the reason names the field and what is allowed, never its value.
+ *
+ * @module
+ */
+import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent } from './call-events.js'
+import type { Middleware } from './pipeline.js'
+
+/** Tenant ids: lower-case letters, digits, `_` and `-`, starting with a letter or digit. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/
+
+const REQUIRED_STRINGS: Record<CallEvent['type'], readonly string[]> = {
+  inbound: ['from', 'to'],
+  outbound: [],
+  'agent-view': ['agentId', 'customerNumber', 'direction'],
+  'ivr-input': ['variable', 'value'],
+  'call-ended': [],
+  'recording-ready': ['blobKey'],
+}
+
+/**
+ * Returns what is wrong with `event`, or `undefined` when it is well-formed.
+ * @internal
+ */
+export function callEventProblem(event: unknown): { field: string; allowed: string } | undefined {
+  if (event === null || typeof event !== 'object') {
+    return { field: '(event)', allowed: 'an object' }
+  }
+  const e = event as Record<string, unknown>
+  if (typeof e.type !== 'string' || !(CALL_EVENT_TYPES as readonly string[]).includes(e.type)) {
+    return { field: 'type', allowed: `one of ${CALL_EVENT_TYPES.join(', ')}` }
+  }
+  if (typeof e.tenantId !== 'string' || !TENANT_ID_PATTERN.test(e.tenantId)) {
+    return { field: 'tenantId', allowed: `a string matching ${TENANT_ID_PATTERN}` }
+  }
+  if (typeof e.callId !== 'string' || e.callId.length === 0 || e.callId.length > 128) {
+    return { field: 'callId', allowed: 'a non-empty string of at most 128 characters' }
+  }
+  for (const field of REQUIRED_STRINGS[e.type as CallEvent['type']]) {
+    if (typeof e[field] !== 'string' || (e[field] as string).length === 0) {
+      return { field, allowed: 'a non-empty string' }
+    }
+  }
+  if (e.type === 'outbound') {
+    const hasTo = typeof e.to === 'string' && e.to.length > 0
+    const hasUid = typeof e.toUid === 'string' && e.toUid.length > 0
+    if (!hasTo && !hasUid) return { field: 'to', allowed: 'a number in `to` or a user id in `toUid`' }
+    if (e.purpose !== undefined && !(OUTBOUND_PURPOSES as readonly unknown[]).includes(e.purpose)) {
+      return { field: 'purpose', allowed: `one of ${OUTBOUND_PURPOSES.join(', ')}` }
+    }
+  }
+  if (e.type === 'call-ended' && (e.record === null || typeof e.record !== 'object')) {
+    return { field: 'record', allowed: 'an object of service-record columns' }
+  }
+  return undefined
+}
+
+/**
+ * Denies malformed events with `ERR_EVENT_INVALID`. Put it first in a chain.
+ *
+ * @example
+ * ```ts
+ * const outbound = createPipeline<OutboundCall>().use(validateCallEvent())
+ * ```
+ */
+export function validateCallEvent<E extends CallEvent>(): Middleware<E> {
+  return async function validateCallEvent(ctx, next) {
+    const problem = callEventProblem(ctx.event)
+    if (problem !== undefined) {
+      ctx.deny(
+        'ERR_EVENT_INVALID',
+        `event field '${problem.field}' is invalid; allowed: ${problem.allowed}`,
+        {
+          field: problem.field,
+        },
+      )
+      return
+    }
+    await next()
+  }
+}

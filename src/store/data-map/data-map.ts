@@ -1,0 +1,142 @@
+/**
+ * The data map: the validated set of dataset declarations, and the questions modules ask
+ * of it (which table holds a tenant's rows, which tables are tenant-scoped, which columns
+ * hold personal data).
+ *
+ * @module
+ */
+import type { Kysely } from 'kysely'
+import { DataMapInvalid } from '../../errors.js'
+import {
+  TENANT_PLACEHOLDER,
+  datasetDeclarationSchema,
+  declaredColumns,
+  isTenantTemplate,
+  type DatasetDeclaration,
+  type DatasetDeclarationInput,
+} from './dataset.js'
+
+/** How the tenant guard recognises a tenant-scoped table. */
+export interface TenantTableRule {
+  /** The table name, for shared tables. */
+  readonly table?: string
+  /** The tenant column of a shared table. */
+  readonly tenantColumn?: string
+  /** For per-tenant templates: matches the table name and captures the tenant id. */
+  readonly pattern?: RegExp
+  /** For per-tenant templates: the template itself. */
+  readonly template?: string
+}
+
+/**
+ * A validated, immutable set of dataset declarations.
+ *
+ * @example
+ * ```ts
+ * const map = DataMap.from([...REFERENCE_DATASETS, myCdrDataset])
+ * await map.validateAgainst(db) // ERR_DATAMAP_INVALID names the dataset and column
+ * map.tableFor('service_records', 'acme') // 'cc_service_records'
+ * ```
+ */
+export class DataMap {
+  readonly #datasets: ReadonlyMap<string, DatasetDeclaration>
+
+  private constructor(datasets: ReadonlyMap<string, DatasetDeclaration>) {
+    this.#datasets = datasets
+  }
+
+  /** Validates the declarations' structure; throws `ERR_DATAMAP_INVALID` on the first bad one. */
+  static from(declarations: readonly DatasetDeclarationInput[]): DataMap {
+    const datasets = new Map<string, DatasetDeclaration>()
+    declarations.forEach((input, index) => {
+      const name = typeof input?.name === 'string' ? input.name : `#${index}`
+      const parsed = datasetDeclarationSchema.safeParse(input)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        const field = issue.path.join('.')
+        throw new DataMapInvalid(name, undefined, `field '${field || '(root)'}' ${issue.message}`)
+      }
+      const d = parsed.data
+      if (datasets.has(d.name)) throw new DataMapInvalid(d.name, undefined, 'is declared twice')
+      const tables = [...datasets.values()].find((o) => o.table === d.table)
+      if (tables !== undefined) {
+        throw new DataMapInvalid(
+          d.name,
+          undefined,
+          `uses table '${d.table}' already declared by '${tables.name}'`,
+        )
+      }
+      datasets.set(d.name, Object.freeze(d))
+    })
+    return new DataMap(datasets)
+  }
+
+  /** The declarations, in declaration order. */
+  get datasets(): readonly DatasetDeclaration[] {
+    return [...this.#datasets.values()]
+  }
+
+  /** The declaration named `name`; throws `ERR_DATAMAP_INVALID` when there is none. */
+  dataset(name: string): DatasetDeclaration {
+    const d = this.#datasets.get(name)
+    if (d === undefined) {
+      throw new DataMapInvalid(
+        name,
+        undefined,
+        `is not declared; declared: ${[...this.#datasets.keys()].join(', ')}`,
+      )
+    }
+    return d
+  }
+
+  /** The table holding `tenantId`'s rows of a dataset (resolves per-tenant templates). */
+  tableFor(name: string, tenantId: string): string {
+    const d = this.dataset(name)
+    return isTenantTemplate(d) ? d.table.replace(TENANT_PLACEHOLDER, tenantId) : d.table
+  }
+
+  /** The rules by which the tenant guard recognises this map's tenant-scoped tables. */
+  tenantTableRules(): TenantTableRule[] {
+    return this.datasets.map((d) =>
+      isTenantTemplate(d)
+        ? { template: d.table, pattern: templatePattern(d.table) }
+        : { table: d.table, tenantColumn: d.tenantColumn! },
+    )
+  }
+
+  /** Every column name declared as holding personal data, for log redaction. */
+  piiColumnNames(): string[] {
+    return [...new Set(this.datasets.flatMap((d) => d.piiColumns.map((p) => p.column)))].sort()
+  }
+
+  /**
+   * Checks every declaration against the live schema: the table exists and has every
+   * declared column. For a per-tenant template, every existing table of the template is
+   * checked (a tenant's table may legitimately not exist yet).
+   */
+  async validateAgainst(db: Kysely<any>): Promise<void> {
+    const tables = await db.introspection.getTables()
+    const byName = new Map(tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]))
+    for (const d of this.datasets) {
+      const instances = isTenantTemplate(d)
+        ? [...byName.keys()].filter((name) => templatePattern(d.table).test(name))
+        : [d.table]
+      for (const table of instances) {
+        const columns = byName.get(table)
+        if (columns === undefined)
+          throw new DataMapInvalid(d.name, undefined, `table '${table}' does not exist`)
+        for (const { column, field } of declaredColumns(d)) {
+          if (!columns.has(column)) {
+            throw new DataMapInvalid(d.name, column, `(${field}) does not exist in table '${table}'`)
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The regular expression matching a template's tables; group 1 is the tenant id. */
+export function templatePattern(template: string): RegExp {
+  const [before, after] = template.split(TENANT_PLACEHOLDER) as [string, string]
+  return new RegExp(`^${before}([a-z0-9][a-z0-9_-]{0,39})${after}$`)
+}

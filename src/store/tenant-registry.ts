@@ -1,0 +1,183 @@
+/**
+ * The tenants callwarden knows about, in `cw_tenants`: their status, protection mode,
+ * allowed regions and retention preset.
+ *
+ * @module
+ */
+import type { Kysely } from 'kysely'
+import { systemClock, type Clock } from '../clock.js'
+import { CallwardenError } from '../errors.js'
+import { TENANT_ID_PATTERN } from '../pipeline/validate-call-event.js'
+
+/** Tenant lifecycle states. After termination data is kept 15 days, then deleted. */
+export const TENANT_STATUSES = ['active', 'suspended', 'terminated'] as const
+/** One tenant status. */
+export type TenantStatus = (typeof TENANT_STATUSES)[number]
+
+/** How agents see customers' numbers (REQUIREMENTS.md §1). */
+export const PROTECTION_MODES = ['none', 'mask', 'uid'] as const
+/** One protection mode. */
+export type ProtectionMode = (typeof PROTECTION_MODES)[number]
+
+/** A tenant as stored. */
+export interface Tenant {
+  readonly id: string
+  readonly name: string
+  readonly status: TenantStatus
+  readonly protectionMode: ProtectionMode
+  /** ISO 3166-1 alpha-2 region used to read national numbers. */
+  readonly defaultRegion: string
+  /** Regions exports and transfers may go to. */
+  readonly allowedRegions: readonly string[]
+  /** The retention preset name. */
+  readonly retentionPreset: string
+  readonly createdAt: Date
+  readonly terminatedAt: Date | null
+}
+
+/** Fields for {@link TenantRegistry.create}. */
+export interface NewTenant {
+  readonly id: string
+  readonly name: string
+  /** @defaultValue `'mask'` */
+  readonly protectionMode?: ProtectionMode
+  /** @defaultValue `'CN'` */
+  readonly defaultRegion?: string
+  /** @defaultValue `[defaultRegion]` */
+  readonly allowedRegions?: readonly string[]
+  /** @defaultValue `'standard'` */
+  readonly retentionPreset?: string
+}
+
+interface TenantRow {
+  id: string
+  name: string
+  status: TenantStatus
+  protection_mode: ProtectionMode
+  default_region: string
+  allowed_regions: string
+  retention_preset: string
+  created_at: number
+  terminated_at: number | null
+}
+
+const REGION = /^[A-Z]{2}$/
+
+/**
+ * Reads and writes `cw_tenants`.
+ *
+ * @example
+ * ```ts
+ * const tenants = new TenantRegistry(db)
+ * await tenants.create({ id: 'acme', name: 'ACME Ltd', protectionMode: 'uid' })
+ * ```
+ */
+export class TenantRegistry {
+  readonly #db: Kysely<any>
+  readonly #clock: Clock
+
+  constructor(db: Kysely<any>, clock: Clock = systemClock) {
+    this.#db = db
+    this.#clock = clock
+  }
+
+  /** Creates a tenant; `ERR_TENANT_INVALID` if the id is malformed or taken. */
+  async create(input: NewTenant): Promise<Tenant> {
+    assertTenantId(input.id)
+    const defaultRegion = input.defaultRegion ?? 'CN'
+    const allowedRegions = input.allowedRegions ?? [defaultRegion]
+    for (const region of [defaultRegion, ...allowedRegions]) {
+      if (!REGION.test(region)) {
+        throw new CallwardenError(
+          'ERR_TENANT_INVALID',
+          `region '${region}' is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. CN, SG)`,
+        )
+      }
+    }
+    const mode = input.protectionMode ?? 'mask'
+    if (!(PROTECTION_MODES as readonly string[]).includes(mode)) {
+      throw new CallwardenError(
+        'ERR_TENANT_INVALID',
+        `protection mode '${String(mode)}' is not one of ${PROTECTION_MODES.join(', ')}`,
+      )
+    }
+    const row: TenantRow = {
+      id: input.id,
+      name: input.name,
+      status: 'active',
+      protection_mode: mode,
+      default_region: defaultRegion,
+      allowed_regions: allowedRegions.join(','),
+      retention_preset: input.retentionPreset ?? 'standard',
+      created_at: this.#clock.now().getTime(),
+      terminated_at: null,
+    }
+    const inserted = await this.#db.insertInto('cw_tenants').values(row).orIgnore().executeTakeFirst()
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+      throw new CallwardenError('ERR_TENANT_INVALID', `tenant '${input.id}' already exists`)
+    }
+    return toTenant(row)
+  }
+
+  /** The tenant, or `undefined`. */
+  async find(id: string): Promise<Tenant | undefined> {
+    const row = await this.#db.selectFrom('cw_tenants').selectAll().where('id', '=', id).executeTakeFirst()
+    return row === undefined ? undefined : toTenant(row as TenantRow)
+  }
+
+  /** The tenant; `ERR_TENANT_INVALID` if there is none. */
+  async get(id: string): Promise<Tenant> {
+    const tenant = await this.find(id)
+    if (tenant === undefined) throw new CallwardenError('ERR_TENANT_INVALID', `no tenant '${id}'`)
+    return tenant
+  }
+
+  /** All tenants, ordered by id. */
+  async list(): Promise<Tenant[]> {
+    const rows = await this.#db.selectFrom('cw_tenants').selectAll().orderBy('id').execute()
+    return rows.map((r) => toTenant(r as TenantRow))
+  }
+
+  /** Changes a tenant's status; terminating records the time (the 15-day grace starts). */
+  async setStatus(id: string, status: TenantStatus): Promise<Tenant> {
+    if (!(TENANT_STATUSES as readonly string[]).includes(status)) {
+      throw new CallwardenError(
+        'ERR_TENANT_INVALID',
+        `status '${String(status)}' is not one of ${TENANT_STATUSES.join(', ')}`,
+      )
+    }
+    const terminatedAt = status === 'terminated' ? this.#clock.now().getTime() : null
+    const result = await this.#db
+      .updateTable('cw_tenants')
+      .set({ status, terminated_at: terminatedAt })
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0)
+      throw new CallwardenError('ERR_TENANT_INVALID', `no tenant '${id}'`)
+    return this.get(id)
+  }
+}
+
+/** Throws `ERR_TENANT_INVALID` unless `id` is a well-formed tenant id. */
+export function assertTenantId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || !TENANT_ID_PATTERN.test(id)) {
+    throw new CallwardenError(
+      'ERR_TENANT_INVALID',
+      `tenant id ${JSON.stringify(id)} is malformed; allowed: 1-40 of a-z, 0-9, '_' and '-', starting with a letter or digit`,
+    )
+  }
+}
+
+function toTenant(row: TenantRow): Tenant {
+  return Object.freeze({
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    protectionMode: row.protection_mode,
+    defaultRegion: row.default_region,
+    allowedRegions: Object.freeze(row.allowed_regions.split(',').filter((r) => r.length > 0)),
+    retentionPreset: row.retention_preset,
+    createdAt: new Date(Number(row.created_at)),
+    terminatedAt: row.terminated_at === null ? null : new Date(Number(row.terminated_at)),
+  })
+}
