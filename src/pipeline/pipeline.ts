@@ -296,7 +296,10 @@ class Run<E extends CallEventBase> {
   #misuse(middleware: string, message: string): Promise<never> {
     const error = new PipelineMisuse(middleware, message)
     this.misuse ??= error
-    return Promise.reject(error)
+    const rejected = Promise.reject(error)
+    // The run rejects with `misuse` even if the middleware drops this promise.
+    rejected.catch(() => undefined)
+    return rejected
   }
 }
 

@@ -1,0 +1,242 @@
+/**
+ * The pipeline core's composition rules (koa-compose's checklist, plus ours: denial is
+ * terminal, infrastructure errors fail closed, observers never change the outcome).
+ */
+import { describe, expect, it, vi } from 'vitest'
+import { ManualClock } from '../../src/clock.js'
+import {
+  createPipeline,
+  failClosed,
+  validateCallEvent,
+  type Middleware,
+  type OutboundCall,
+} from '../../src/pipeline/index.js'
+
+const event = (over: Partial<OutboundCall> = {}): OutboundCall => ({
+  type: 'outbound',
+  tenantId: 'acme',
+  callId: 'c-1',
+  to: '+8613988888888',
+  ...over,
+})
+
+const step =
+  (log: string[], name: string): Middleware<OutboundCall> =>
+  async (_ctx, next) => {
+    log.push(`${name}:before`)
+    await next()
+    log.push(`${name}:after`)
+  }
+
+describe('createPipeline', () => {
+  it('runs middleware in registration order, onion-style, and allows by default', async () => {
+    const log: string[] = []
+    const pipeline = createPipeline<OutboundCall>()
+      .use(step(log, 'a'), { name: 'a' })
+      .use(step(log, 'b'), { name: 'b' })
+    const decision = await pipeline.run(event())
+    expect(log).toEqual(['a:before', 'b:before', 'b:after', 'a:after'])
+    expect(decision).toMatchObject({ verdict: 'allow', reasons: [], trace: ['a', 'b'] })
+  })
+
+  it('use() returns a new pipeline and never changes the original', async () => {
+    const log: string[] = []
+    const base = createPipeline<OutboundCall>().use(step(log, 'a'), { name: 'a' })
+    const extended = base.use(step(log, 'b'), { name: 'b' })
+    expect(base.middlewareNames).toEqual(['a'])
+    expect(extended.middlewareNames).toEqual(['a', 'b'])
+    await base.run(event())
+    expect(log).toEqual(['a:before', 'a:after'])
+  })
+
+  it('a denial is terminal: downstream middleware does not run', async () => {
+    const downstream = vi.fn(async (_ctx, next: () => Promise<void>) => next())
+    const decision = await createPipeline<OutboundCall>()
+      .use(async function blacklist(ctx) {
+        ctx.deny('ERR_TENANT_INACTIVE', 'no', { list: 'blacklist' })
+      })
+      .use(downstream)
+      .run(event())
+    expect(downstream).not.toHaveBeenCalled()
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons).toEqual([
+      { code: 'ERR_TENANT_INACTIVE', message: 'no', middleware: 'blacklist', details: { list: 'blacklist' } },
+    ])
+  })
+
+  it('calling next() after deny() is misuse', async () => {
+    const pipeline = createPipeline<OutboundCall>().use(async function sloppy(ctx, next) {
+      ctx.deny('ERR_EVENT_INVALID', 'bad')
+      await next()
+    })
+    await expect(pipeline.run(event())).rejects.toMatchObject({
+      code: 'ERR_PIPELINE_MISUSE',
+      middleware: 'sloppy',
+    })
+  })
+
+  it('next() called twice rejects the run', async () => {
+    const pipeline = createPipeline<OutboundCall>()
+      .use(async function twice(_ctx, next) {
+        await next()
+        await next()
+      })
+      .use(async (_ctx, next) => next())
+    await expect(pipeline.run(event())).rejects.toMatchObject({
+      code: 'ERR_PIPELINE_MISUSE',
+      middleware: 'twice',
+    })
+  })
+
+  it('next() called twice without awaiting is still detected', async () => {
+    const pipeline = createPipeline<OutboundCall>().use(async function twice(_ctx, next) {
+      await next()
+      void next()
+    })
+    await expect(pipeline.run(event())).rejects.toMatchObject({ code: 'ERR_PIPELINE_MISUSE' })
+  })
+
+  it('detects a middleware that does not await next() (disconnected promise chain)', async () => {
+    const pipeline = createPipeline<OutboundCall>()
+      .use(async function forgetful(_ctx, next) {
+        void next()
+      })
+      .use(async function slow(_ctx, next) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        await next()
+      })
+    await expect(pipeline.run(event())).rejects.toMatchObject({
+      code: 'ERR_PIPELINE_MISUSE',
+      middleware: 'forgetful',
+    })
+  })
+
+  it('an infrastructure error fails closed with ERR_POLICY_UNAVAILABLE by default', async () => {
+    const after = vi.fn()
+    const decision = await createPipeline<OutboundCall>()
+      .use(async (_ctx, next) => {
+        await next()
+        after()
+      })
+      .use(async function dncLookup() {
+        throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1 +8613988888888'), {
+          code: 'ECONNREFUSED',
+        })
+      })
+      .run(event())
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons[0]).toMatchObject({
+      code: 'ERR_POLICY_UNAVAILABLE',
+      details: { error: 'ECONNREFUSED' },
+    })
+    expect(decision.failure?.middleware).toBe('dncLookup')
+    // The dependency's message (which may hold a number) is not copied into the reasons.
+    expect(JSON.stringify(decision.reasons)).not.toContain('8613988888888')
+    expect(after).not.toHaveBeenCalled()
+  })
+
+  it('uses the configured fail mode', async () => {
+    const decision = await createPipeline<OutboundCall>({ failMode: failClosed('ERR_TENANT_INACTIVE') })
+      .use(async () => {
+        throw new Error('boom')
+      })
+      .run(event())
+    expect(decision.reasons[0]?.code).toBe('ERR_TENANT_INACTIVE')
+  })
+
+  it('observers see every decision but cannot change it; their errors are reported', async () => {
+    const seen: string[] = []
+    const errors: unknown[] = []
+    const pipeline = createPipeline<OutboundCall>({ onObserverError: (e) => errors.push(e) })
+      .use(async (ctx, next) => (ctx.event.to === 'deny' ? ctx.deny('ERR_EVENT_INVALID', 'x') : next()))
+      .observe((d) => {
+        seen.push(d.verdict)
+        ;(d as { verdict: string }).verdict = 'allow'
+      })
+      .observe(() => {
+        throw new Error('audit sink down')
+      })
+    const decision = await pipeline.run(event({ to: 'deny' }))
+    expect(decision.verdict).toBe('deny')
+    expect(seen).toEqual(['deny'])
+    // The decision is frozen: the first observer's write throws and is reported too.
+    expect(errors).toHaveLength(2)
+    expect(errors[0]).toBeInstanceOf(TypeError)
+  })
+
+  it('notes explain an allow; reasons are attributed to their middleware', async () => {
+    const decision = await createPipeline<OutboundCall>()
+      .use(async function consent(ctx, next) {
+        ctx.note('CONSENT_FOUND', 'callback requested', { channel: 'ivr' })
+        await next()
+      })
+      .run(event())
+    expect(decision.verdict).toBe('allow')
+    expect(decision.reasons).toEqual([
+      {
+        code: 'CONSENT_FOUND',
+        message: 'callback requested',
+        middleware: 'consent',
+        details: { channel: 'ivr' },
+      },
+    ])
+  })
+
+  it('gives middleware the clock, the tenant and shared state', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1))
+    let seen: unknown
+    await createPipeline<OutboundCall>({ clock })
+      .use(async (ctx, next) => {
+        ctx.state.set('e164', ctx.event.to)
+        await next()
+      })
+      .use(async (ctx) => {
+        seen = [ctx.tenantId, ctx.clock.now().toISOString(), ctx.state.get('e164')]
+      })
+      .run(event())
+    expect(seen).toEqual(['acme', '2026-01-01T00:00:00.000Z', '+8613988888888'])
+  })
+
+  it('stops between middleware when the signal aborts', async () => {
+    const controller = new AbortController()
+    const second = vi.fn()
+    const decision = await createPipeline<OutboundCall>()
+      .use(async (_ctx, next) => {
+        controller.abort()
+        await next()
+      })
+      .use(second)
+      .run(event(), { signal: controller.signal })
+    expect(second).not.toHaveBeenCalled()
+    expect(decision.verdict).toBe('deny')
+  })
+
+  it('rejects non-function middleware and non-object events with TypeError', async () => {
+    expect(() => createPipeline<OutboundCall>().use('x' as never)).toThrow(TypeError)
+    await expect(createPipeline<OutboundCall>().run(null as never)).rejects.toThrow(TypeError)
+  })
+})
+
+describe('validateCallEvent', () => {
+  const run = (e: unknown) =>
+    createPipeline<OutboundCall>()
+      .use(validateCallEvent())
+      .run(e as OutboundCall)
+
+  it('allows a well-formed event', async () => {
+    expect((await run(event())).verdict).toBe('allow')
+    expect((await run(event({ to: '', toUid: 'u-1' }))).verdict).toBe('allow')
+  })
+
+  it.each([
+    [{ type: 'fax' }, 'type'],
+    [{ tenantId: 'ACME!' }, 'tenantId'],
+    [{ callId: '' }, 'callId'],
+    [{ to: '', toUid: undefined }, 'to'],
+    [{ purpose: 'spam' }, 'purpose'],
+  ])('denies %o naming the field', async (over, field) => {
+    const decision = await run({ ...event(), ...over })
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons[0]).toMatchObject({ code: 'ERR_EVENT_INVALID', details: { field } })
+  })
+})

@@ -1,0 +1,150 @@
+/**
+ * The tenant guard on its own, against an in-memory SQLite: which query shapes count as
+ * scoped and which are rejected.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Kysely } from 'kysely'
+import { DataMap } from '../../src/store/data-map/data-map.js'
+import { openDatabase, type Database } from '../../src/store/database.js'
+import { migrate } from '../../src/store/migrations/migrate.js'
+import { REFERENCE_DATASETS } from '../../src/store/reference-schema.js'
+import { TenantGuardPlugin } from '../../src/store/tenant-guard-plugin.js'
+
+const dataMap = DataMap.from([
+  ...REFERENCE_DATASETS,
+  {
+    name: 'legacy_cdr',
+    table: 'cdr_{tenant}',
+    primaryKey: 'id',
+    timeColumn: 'at',
+    category: 'call_analytics',
+  },
+])
+let database: Database
+let guarded: Kysely<any>
+let bound: Kysely<any>
+
+beforeAll(async () => {
+  database = openDatabase('sqlite::memory:')
+  await migrate(database)
+  for (const t of ['acme', 'globex']) {
+    await database.db.schema
+      .createTable(`cdr_${t}`)
+      .addColumn('id', 'integer')
+      .addColumn('at', 'integer')
+      .execute()
+  }
+  guarded = database.db.withPlugin(new TenantGuardPlugin({ rules: dataMap.tenantTableRules() }))
+  bound = database.db.withPlugin(
+    new TenantGuardPlugin({ rules: dataMap.tenantTableRules(), tenantId: 'acme' }),
+  )
+})
+
+afterAll(async () => {
+  await database.close()
+})
+
+const rejected = { code: 'ERR_TENANT_SCOPE' }
+
+describe('TenantGuardPlugin', () => {
+  it('accepts a top-level tenant predicate, alone or among other conjuncts', async () => {
+    await guarded.selectFrom('cc_service_records').selectAll().where('tenant_id', '=', 'acme').execute()
+    await guarded
+      .selectFrom('cc_service_records')
+      .selectAll()
+      .where('started_at', '>', 0)
+      .where((eb) => eb.and([eb('direction', '=', 'inbound'), eb('tenant_id', '=', 'acme')]))
+      .execute()
+  })
+
+  it('rejects no predicate, a predicate under OR, and a non-equality predicate', async () => {
+    await expect(guarded.selectFrom('cc_service_records').selectAll().execute()).rejects.toMatchObject(
+      rejected,
+    )
+    await expect(
+      guarded
+        .selectFrom('cc_service_records')
+        .selectAll()
+        .where((eb) => eb.or([eb('tenant_id', '=', 'acme'), eb('started_at', '>', 0)]))
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+    await expect(
+      guarded.selectFrom('cc_service_records').selectAll().where('tenant_id', '!=', 'acme').execute(),
+    ).rejects.toMatchObject(rejected)
+    await expect(
+      guarded
+        .selectFrom('cc_service_records')
+        .selectAll()
+        .where('tenant_id', 'in', ['acme', 'globex'])
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+  })
+
+  it('requires each joined scoped table to be scoped by its alias', async () => {
+    const join = () =>
+      guarded
+        .selectFrom('cc_service_records as s')
+        .innerJoin('cc_recordings as r', 'r.call_id', 's.call_id')
+        .selectAll()
+        .where('s.tenant_id', '=', 'acme')
+    await expect(join().execute()).rejects.toMatchObject({ ...rejected, table: 'cc_recordings' })
+    await join().where('r.tenant_id', '=', 'acme').execute()
+    await guarded
+      .selectFrom('cc_service_records as s')
+      .innerJoin('cc_recordings as r', (j) =>
+        j.onRef('r.call_id', '=', 's.call_id').on('r.tenant_id', '=', 'acme'),
+      )
+      .selectAll()
+      .where('s.tenant_id', '=', 'acme')
+      .execute()
+  })
+
+  it('checks subqueries', async () => {
+    await expect(
+      guarded
+        .selectFrom('cw_tenants')
+        .selectAll()
+        .where('id', 'in', (eb) => eb.selectFrom('cc_service_records').select('tenant_id'))
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+  })
+
+  it('guards updates, deletes and inserts', async () => {
+    await expect(guarded.deleteFrom('cc_ivr_inputs').execute()).rejects.toMatchObject(rejected)
+    await expect(guarded.updateTable('cc_agents').set({ name: 'x' }).execute()).rejects.toMatchObject(
+      rejected,
+    )
+    await expect(
+      guarded.updateTable('cc_agents').set({ tenant_id: 'globex' }).where('tenant_id', '=', 'acme').execute(),
+    ).rejects.toMatchObject(rejected)
+    await expect(
+      guarded
+        .insertInto('cc_operation_logs')
+        .values({ operator_id: 'a', action: 'x', created_at: 1 })
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+    await guarded
+      .insertInto('cc_operation_logs')
+      .values({ tenant_id: 'acme', operator_id: 'a', action: 'x', created_at: 1 })
+      .execute()
+  })
+
+  it('bound to a tenant, rejects other tenants’ predicates, rows and per-tenant tables', async () => {
+    await bound.selectFrom('cc_agents').selectAll().where('tenant_id', '=', 'acme').execute()
+    await expect(
+      bound.selectFrom('cc_agents').selectAll().where('tenant_id', '=', 'globex').execute(),
+    ).rejects.toMatchObject(rejected)
+    await expect(
+      bound
+        .insertInto('cc_operation_logs')
+        .values({ tenant_id: 'globex', operator_id: 'a', action: 'x', created_at: 1 })
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+    await bound.selectFrom('cdr_acme').selectAll().execute()
+    await expect(bound.selectFrom('cdr_globex').selectAll().execute()).rejects.toMatchObject(rejected)
+  })
+
+  it('leaves tables outside the data map alone', async () => {
+    await guarded.selectFrom('cw_tenants').selectAll().execute()
+  })
+})
