@@ -8,6 +8,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/clock.js'
 import { DataMap } from '../../src/store/data-map/data-map.js'
+import type { DatasetDeclarationInput } from '../../src/store/data-map/dataset.js'
 import type { Database } from '../../src/store/database.js'
 import { deleteByKeys, insertIfAbsent, upsert } from '../../src/store/dialect-helpers.js'
 import { LeaseManager } from '../../src/store/lease-manager.js'
@@ -18,7 +19,7 @@ import { TenantRegistry } from '../../src/store/tenant-registry.js'
 import { TenantScope } from '../../src/store/tenant-scope.js'
 import { STACKS } from './stacks.js'
 
-const PER_TENANT_CDR = {
+const PER_TENANT_CDR: DatasetDeclarationInput = {
   name: 'legacy_cdr',
   table: 'cdr_{tenant}',
   primaryKey: 'id',
@@ -27,7 +28,7 @@ const PER_TENANT_CDR = {
   category: 'call_analytics',
   subjectColumns: [{ column: 'customer', kind: 'phone' }],
   piiColumns: [{ column: 'customer', kind: 'phone' }],
-} as const
+}
 
 const TENANTS = ['acme', 'globex', 'initech'] as const
 
@@ -200,13 +201,16 @@ for (const stack of STACKS) {
                 }
                 case 'update':
                 case 'delete': {
-                  let change =
-                    q.op === 'update'
-                      ? scope.updateTable('service_records').set({ remark: `touched by ${q.tenant}` })
-                      : scope.deleteFrom('service_records')
-                  change = change.where('started_at', '>=', q.from) as typeof change
-                  await (change as { execute(): Promise<unknown> }).execute()
-                  const after = await snapshot(raw)
+                  if (q.op === 'update') {
+                  await scope
+                    .updateTable('service_records')
+                    .set({ remark: `touched by ${q.tenant}` })
+                    .where('started_at', '>=', q.from)
+                    .execute()
+                } else {
+                  await scope.deleteFrom('service_records').where('started_at', '>=', q.from).execute()
+                }
+                const after = await snapshot(raw)
                   // Every other tenant's rows are exactly as they were.
                   for (const [key, value] of before) {
                     if (value.tenant_id !== q.tenant) expect(after.get(key)).toEqual(value)
