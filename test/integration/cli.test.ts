@@ -1,0 +1,116 @@
+/**
+ * The CLI as a user runs it: `--help`, `migrate`, `demo` on the embedded default and on
+ * MariaDB + radosgw, and one-line ERR_* failures.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/store/database.js'
+import { TenantScope } from '../../src/store/tenant-scope.js'
+import { DataMap } from '../../src/store/data-map/data-map.js'
+import { REFERENCE_DATASETS } from '../../src/store/reference-schema.js'
+import { freshMysqlDatabase, s3Settings } from './services.js'
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+async function cli(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', main, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CALLWARDEN_LOG_LEVEL: 'warn', ...options.env },
+      timeout: 60_000,
+    })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('callwarden CLI', () => {
+  let cwd: string
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'cw-cli-'))
+  })
+
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true })
+  })
+
+  it('--help lists the commands and exits 0', async () => {
+    const { code, stdout } = await cli(['--help'], { cwd })
+    expect(code).toBe(0)
+    expect(stdout).toContain('migrate')
+    expect(stdout).toContain('demo')
+  })
+
+  it('migrate is idempotent', async () => {
+    const first = await cli(['migrate'], { cwd })
+    expect(first.code).toBe(0)
+    expect(first.stdout).toContain('core/0001_tenants_and_leases')
+    const second = await cli(['migrate'], { cwd })
+    expect(second.stdout).toContain('none (up to date)')
+  })
+
+  it('demo seeds a tenant on the embedded default and prints the decision', async () => {
+    const { code, stdout, stderr } = await cli(['demo', '--records', '800'], { cwd })
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const tenant = /^tenant: (demo-[0-9a-f]{6})$/m.exec(stdout)?.[1]
+    expect(tenant).toBeDefined()
+    expect(stdout).toMatch(/^outbound decision: allow/m)
+    // Never print a number: the demo dials +8613988888888.
+    expect(stdout).not.toContain('13988888888')
+
+    const database = openDatabase(`sqlite:${join(cwd, '.callwarden/callwarden.db')}`)
+    try {
+      const scope = new TenantScope(database.db, DataMap.from(REFERENCE_DATASETS), tenant!)
+      const { n, oldest } = await scope
+        .selectFrom('service_records')
+        .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('started_at').as('oldest')])
+        .executeTakeFirstOrThrow()
+      expect(Number(n)).toBe(800)
+      // Spread over the last 12 months: some rows are past the 6-month retention.
+      expect(Date.now() - Number(oldest)).toBeGreaterThan(183 * 86_400_000)
+    } finally {
+      await database.close()
+    }
+  })
+
+  it('demo runs on MariaDB + radosgw', async () => {
+    const fresh = await freshMysqlDatabase()
+    const s3 = s3Settings()
+    try {
+      const { code, stdout, stderr } = await cli(['demo', '--records', '300'], {
+        cwd,
+        env: {
+          CALLWARDEN_DATABASE_URL: fresh.url,
+          CALLWARDEN_BLOB_URL: `s3://${s3.bucket}/cli-demo?endpoint=${s3.endpoint}&region=${s3.region}`,
+          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+        },
+      })
+      expect(stderr).toBe('')
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/^database: mysql:\/\/[^:]+:\*\*\*@/m) // the password is not printed
+      expect(stdout).toMatch(/^seeded: 300 service records/m)
+    } finally {
+      await fresh.drop()
+    }
+  })
+
+  it('fails with one ERR_* line and a non-zero exit code on bad configuration', async () => {
+    const { code, stderr } = await cli(['migrate'], { cwd, env: { CALLWARDEN_DATABASE_URL: 'postgres://db/x' } })
+    expect(code).not.toBe(0)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toMatch(/^ERR_CONFIG_INVALID: .*databaseUrl/)
+    const bad = await cli(['demo', '--records', 'lots'], { cwd })
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/^ERR_CONFIG_INVALID: --records/)
+  })
+})
