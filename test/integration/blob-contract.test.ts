@@ -76,7 +76,10 @@ for (const stack of STACKS) {
       let cursor: string | undefined
       let pages = 0
       do {
-        const page = await store.list('listing/t1/', { limit: 3, ...(cursor === undefined ? {} : { cursor }) })
+        const page = await store.list('listing/t1/', {
+          limit: 3,
+          ...(cursor === undefined ? {} : { cursor }),
+        })
         seen.push(...page.items.map((i) => i.key))
         cursor = page.cursor
         pages += 1
@@ -96,7 +99,17 @@ for (const stack of STACKS) {
     })
 
     it('refuses keys that could escape the store', async () => {
-      for (const key of ['', '/abs', '../up', 'a/../../b', 'a//b', 'a\\b', 'a/./b', 'nul\u0000', 'x'.repeat(1025)]) {
+      for (const key of [
+        '',
+        '/abs',
+        '../up',
+        'a/../../b',
+        'a//b',
+        'a\\b',
+        'a/./b',
+        'nul\u0000',
+        'x'.repeat(1025),
+      ]) {
         await expect(store.put(key, Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_BLOB_KEY_INVALID' })
       }
       await expect(store.get('../etc/passwd')).rejects.toMatchObject({ code: 'ERR_BLOB_KEY_INVALID' })
@@ -161,7 +174,9 @@ describe('radosgw: versioned bucket and Object Lock', () => {
   })
 
   async function versionsOf(bucket: string, key: string) {
-    const out = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `${prefix}${key}` }))
+    const out = await client.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `${prefix}${key}` }),
+    )
     return {
       versions: (out.Versions ?? []).filter((v) => v.Key === `${prefix}${key}`).length,
       markers: (out.DeleteMarkers ?? []).filter((m) => m.Key === `${prefix}${key}`).length,
@@ -189,7 +204,9 @@ describe('radosgw: versioned bucket and Object Lock', () => {
     const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: s3.lockedBucket }))
     expect(lock.ObjectLockConfiguration?.ObjectLockEnabled).toBe('Enabled')
     await locked.put('hold/c-1.mp3', Buffer.from('under legal hold'), { legalHold: true })
-    await expect(locked.deleteAllVersions('hold/c-1.mp3')).rejects.toMatchObject({ code: 'ERR_BLOB_DELETE_REFUSED' })
+    await expect(locked.deleteAllVersions('hold/c-1.mp3')).rejects.toMatchObject({
+      code: 'ERR_BLOB_DELETE_REFUSED',
+    })
     expect(await locked.head('hold/c-1.mp3')).toBeDefined()
     // Lifting the hold makes the version deletable again.
     const { versions } = await versionsOf(s3.lockedBucket, 'hold/c-1.mp3')

@@ -19,11 +19,15 @@ const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
 async function cli(args: string[], options: { cwd: string; env?: Record<string, string> }) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', main, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CALLWARDEN_LOG_LEVEL: 'warn', ...options.env },
-      timeout: 60_000,
-    })
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', main, ...args],
+      {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, CALLWARDEN_LOG_LEVEL: 'warn', ...options.env },
+        timeout: 60_000,
+      },
+    )
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string }
@@ -105,7 +109,10 @@ describe('callwarden CLI', () => {
   })
 
   it('fails with one ERR_* line and a non-zero exit code on bad configuration', async () => {
-    const { code, stderr } = await cli(['migrate'], { cwd, env: { CALLWARDEN_DATABASE_URL: 'postgres://db/x' } })
+    const { code, stderr } = await cli(['migrate'], {
+      cwd,
+      env: { CALLWARDEN_DATABASE_URL: 'postgres://db/x' },
+    })
     expect(code).not.toBe(0)
     expect(stderr.trim().split('\n')).toHaveLength(1)
     expect(stderr).toMatch(/^ERR_CONFIG_INVALID: .*databaseUrl/)

@@ -12,7 +12,8 @@ import { freshMysqlDatabase } from './services.js'
 
 const run = promisify(execFile)
 const worker = fileURLToPath(new URL('../fixtures/lease-worker.ts', import.meta.url))
-const node = (args: string[]) => run(process.execPath, ['--import', 'tsx', worker, ...args], { timeout: 30_000 })
+const node = (args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', worker, ...args], { timeout: 30_000 })
 
 describe('leases between two processes on MariaDB', () => {
   let fresh: Awaited<ReturnType<typeof freshMysqlDatabase>>
@@ -55,7 +56,9 @@ describe('leases between two processes on MariaDB', () => {
       expect(Number(start.token)).toBeGreaterThan(lastToken)
       lastToken = Number(start.token)
     }
-    console.log(`lease contention: proc-a held ${holds[0]} times, proc-b ${holds[1]} times, last token ${lastToken}`)
+    console.log(
+      `lease contention: proc-a held ${holds[0]} times, proc-b ${holds[1]} times, last token ${lastToken}`,
+    )
     expect(holds[0]! + holds[1]!).toBeGreaterThan(10)
   })
 
@@ -83,9 +86,13 @@ describe('leases between two processes on MariaDB', () => {
     expect(takeover.token).toBe(first.token + 1)
     expect(takeover.at).toBeGreaterThanOrEqual(first.expiresAt) // only once the lease had expired
     expect(stale.refused).toBe('ERR_LEASE_FENCED')
-    const phases = (await database.db.selectFrom('lease_log').select('phase').where('owner', 'in', ['stalled', 'rescuer']).execute()).map(
-      (r) => r.phase,
-    )
+    const phases = (
+      await database.db
+        .selectFrom('lease_log')
+        .select('phase')
+        .where('owner', 'in', ['stalled', 'rescuer'])
+        .execute()
+    ).map((r) => r.phase)
     expect(phases).toEqual(['takeover-write'])
   })
 })

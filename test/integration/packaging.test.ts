@@ -21,8 +21,13 @@ describe('packaging', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'cw-pack-'))
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, timeout: 120_000 })
-    const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }]
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: repo,
+      timeout: 120_000,
+    })
+    const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [
+      { filename: string; files: { path: string }[] },
+    ]
     files = info.files.map((f) => f.path)
     // Install the tarball into a consumer project whose dependencies are the repo's own.
     const consumer = join(work, 'consumer')
@@ -54,7 +59,10 @@ describe('packaging', () => {
     const subpaths = Object.keys(exportsMap).filter((p) => p !== './package.json')
     expect(subpaths).toEqual(expect.arrayContaining(['.', './pipeline', './store', './blob']))
     const script = subpaths
-      .map((p, i) => `const m${i} = await import('${p === '.' ? 'callwarden' : `callwarden/${p.slice(2)}`}'); if (Object.keys(m${i}).length === 0) throw new Error('${p} is empty')`)
+      .map(
+        (p, i) =>
+          `const m${i} = await import('${p === '.' ? 'callwarden' : `callwarden/${p.slice(2)}`}'); if (Object.keys(m${i}).length === 0) throw new Error('${p} is empty')`,
+      )
       .join('\n')
     const consumer = join(work, 'consumer')
     await writeFile(join(consumer, 'check.mjs'), `${script}\nconsole.log('resolved ${subpaths.length}')`)
@@ -78,8 +86,20 @@ describe('packaging', () => {
     )
     await writeFile(
       join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['check.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['check.ts'],
+      }),
     )
-    await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: consumer })
+    await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+      cwd: consumer,
+    })
   }, 120_000)
 })

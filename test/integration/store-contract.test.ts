@@ -202,15 +202,15 @@ for (const stack of STACKS) {
                 case 'update':
                 case 'delete': {
                   if (q.op === 'update') {
-                  await scope
-                    .updateTable('service_records')
-                    .set({ remark: `touched by ${q.tenant}` })
-                    .where('started_at', '>=', q.from)
-                    .execute()
-                } else {
-                  await scope.deleteFrom('service_records').where('started_at', '>=', q.from).execute()
-                }
-                const after = await snapshot(raw)
+                    await scope
+                      .updateTable('service_records')
+                      .set({ remark: `touched by ${q.tenant}` })
+                      .where('started_at', '>=', q.from)
+                      .execute()
+                  } else {
+                    await scope.deleteFrom('service_records').where('started_at', '>=', q.from).execute()
+                  }
+                  const after = await snapshot(raw)
                   // Every other tenant's rows are exactly as they were.
                   for (const [key, value] of before) {
                     if (value.tenant_id !== q.tenant) expect(after.get(key)).toEqual(value)
