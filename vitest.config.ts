@@ -21,6 +21,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // One MariaDB and one radosgw serve every file; two workers keep them busy enough.
           maxWorkers: 2,
+          // Unit tests first; projects with different worker limits need their own group.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -14,6 +14,10 @@ import { openDatabase } from '../store/database.js'
 import { migrate } from '../store/migrations/migrate.js'
 import { seedDemoData } from './demo-data.js'
 
+// The pinned AWS SDK warns on Node 20 that *later* SDK releases will need Node 22; the CLI's
+// output is for the operator, so it stays quiet unless the operator asked for the warning.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 const program = new Command()
   .name('callwarden')
   .description('Compliance, privacy and data-lifecycle layer for cloud contact centers.')

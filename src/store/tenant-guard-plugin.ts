@@ -128,8 +128,10 @@ export class TenantGuardPlugin implements KyselyPlugin {
         continue
       }
       const candidates = [...where, ...conjuncts(ref.on)]
-      const predicate = candidates.find((c) => this.#isTenantPredicate(c, ref, scopedRefs.length === 1))
-      if (predicate === undefined) {
+      // Every candidate is examined: a bound guard must also see a second predicate naming
+      // another tenant, not stop at the first that names its own.
+      const predicates = candidates.filter((c) => this.#isTenantPredicate(c, ref, scopedRefs.length === 1))
+      if (predicates.length === 0) {
         throw new TenantScopeViolation(
           ref.table,
           `${node.kind.replace('QueryNode', '').toLowerCase()} without a top-level predicate '${ref.qualifier}.${ref.tenantColumn} = <tenant>'`,

@@ -139,6 +139,8 @@ for (const stack of STACKS) {
           fc.array(row, { minLength: 1, maxLength: 40 }),
           fc.array(query, { maxLength: 8 }),
           async (rows, queries) => {
+            // The model of which rows still exist; deletes remove from it.
+            const live = new Set(rows.keys())
             await raw.deleteFrom('cc_service_records').execute()
             for (const t of TENANTS) await raw.deleteFrom(`cdr_${t}`).execute()
             for (const [i, r] of rows.entries()) {
@@ -184,7 +186,8 @@ for (const stack of STACKS) {
                 case 'count': {
                   const got = await select.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
                   const expected = rows.filter(
-                    (r) =>
+                    (r, i) =>
+                      live.has(i) &&
                       r.tenant === q.tenant &&
                       r.startedAt >= q.from &&
                       r.startedAt <= q.from + q.span &&
@@ -209,6 +212,11 @@ for (const stack of STACKS) {
                       .execute()
                   } else {
                     await scope.deleteFrom('service_records').where('started_at', '>=', q.from).execute()
+                  }
+                  if (q.op === 'delete') {
+                    rows.forEach((r, i) => {
+                      if (r.tenant === q.tenant && r.startedAt >= q.from) live.delete(i)
+                    })
                   }
                   const after = await snapshot(raw)
                   // Every other tenant's rows are exactly as they were.
