@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   ERR_PIPELINE_MISUSE: 'A middleware broke the composition rules (next() called twice, next() not awaited).',
   ERR_POLICY_UNAVAILABLE:
     'A policy check could not be evaluated (infrastructure failure); the call is denied (fail closed).',
+  ERR_NUMBER_INVALID:
+    'A phone number could not be read (not a number, too short, too long, unknown country); `problem` says which.',
   ERR_INTERNAL: 'An unexpected failure (a bug, or a dependency error callwarden does not classify).',
 } as const satisfies Record<`ERR_${string}`, string>
 

@@ -57,7 +57,7 @@ describe('packaging', () => {
 
   it('every exports subpath resolves at run time', async () => {
     const subpaths = Object.keys(exportsMap).filter((p) => p !== './package.json')
-    expect(subpaths).toEqual(expect.arrayContaining(['.', './pipeline', './store', './blob']))
+    expect(subpaths).toEqual(expect.arrayContaining(['.', './pipeline', './masking', './store', './blob']))
     const script = subpaths
       .map(
         (p, i) =>
@@ -79,9 +79,10 @@ describe('packaging', () => {
         "import { createPipeline, type OutboundCall, type Decision } from 'callwarden/pipeline'",
         "import { TenantScope, DataMap, type DatasetDeclaration } from 'callwarden/store'",
         "import { S3BlobStore, type BlobStore } from 'callwarden/blob'",
+        "import { maskNumber, normalizeNumber, type MaskStyle } from 'callwarden/masking'",
         'const code: CallwardenErrorCode = "ERR_TENANT_SCOPE"',
         'const p = createPipeline<OutboundCall>()',
-        'export type T = [typeof createCallwarden, typeof CallwardenError, typeof code, typeof p, Decision<OutboundCall>, typeof TenantScope, typeof DataMap, DatasetDeclaration, typeof S3BlobStore, BlobStore]',
+        'export type T = [typeof createCallwarden, typeof CallwardenError, typeof code, typeof p, Decision<OutboundCall>, typeof TenantScope, typeof DataMap, DatasetDeclaration, typeof S3BlobStore, BlobStore, typeof maskNumber, typeof normalizeNumber, MaskStyle]',
       ].join('\n'),
     )
     await writeFile(
