@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { BlobStore } from './blob/blob-store.js'
 import { openBlobStore } from './blob/create-blob-store.js'
@@ -138,7 +139,10 @@ export async function createCallwarden(
     // Everything but the scope itself goes through a guard that demands a tenant predicate.
     const guarded = database.db.withPlugin(new TenantGuardPlugin({ rules: dataMap.tenantTableRules() }))
     const tenants = new TenantRegistry(guarded, clock)
-    const leases = new LeaseManager(guarded, { owner: `${hostname()}:${process.pid}`, clock })
+    const leases = new LeaseManager(guarded, {
+      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      clock,
+    })
     const pipeline = createStandardChains({
       tenants,
       clock,

@@ -26,37 +26,58 @@ export function addIdColumn<T extends string, C extends string>(
 }
 
 /**
- * Inserts `row` unless a row with the same primary or unique key exists.
- * Returns true when the row was inserted.
+ * Inserts `row` unless a row with the same primary or unique key exists; returns true when
+ * it was inserted. Only a duplicate key counts as "exists": unlike MySQL's INSERT IGNORE or
+ * SQLite's INSERT OR IGNORE, a row that breaks any other rule (a CHECK, NOT NULL, a value
+ * too long) still fails instead of being dropped or truncated. Safe inside a transaction:
+ * both engines roll back just the failed statement.
  */
 export async function insertIfAbsent(
   db: Kysely<any>,
   table: string,
   row: Record<string, unknown>,
 ): Promise<boolean> {
-  const result = await db.insertInto(table).values(row).orIgnore().executeTakeFirst()
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0
+  try {
+    await db.insertInto(table).values(row).execute()
+    return true
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false
+    throw error
+  }
 }
 
 /**
- * Inserts `row`, or updates `update` on the existing row with the same key.
+ * Inserts `row`, or, when a row with the same key exists, updates `update` on it. Written as
+ * an insert and a keyed update rather than ON CONFLICT / ON DUPLICATE KEY so that it means
+ * the same on every engine and stays checkable by the tenant guard: on a tenant table,
+ * `keyColumns` must include the tenant column or the update is refused.
  *
- * @param keyColumns - the columns of the conflicting primary or unique key (SQLite needs them)
+ * @param keyColumns - the columns of the primary or unique key that identifies the row
  */
 export async function upsert(
   db: Kysely<any>,
-  dialect: SqlDialect,
   table: string,
   row: Record<string, unknown>,
   keyColumns: readonly string[],
   update: Record<string, unknown>,
-): Promise<void> {
-  const insert = db.insertInto(table).values(row)
-  if (dialect === 'mysql') {
-    await insert.onDuplicateKeyUpdate(update).execute()
-  } else {
-    await insert.onConflict((oc) => oc.columns([...keyColumns]).doUpdateSet(update)).execute()
+): Promise<'inserted' | 'updated'> {
+  if (keyColumns.length === 0) throw new TypeError('upsert needs at least one key column')
+  if (await insertIfAbsent(db, table, row)) return 'inserted'
+  let query = db.updateTable(table).set(update)
+  for (const column of keyColumns) {
+    if (!(column in row)) throw new TypeError(`upsert key column '${column}' is missing from the row`)
+    query = query.where(column, '=', row[column] as never)
   }
+  await query.execute()
+  return 'updated'
+}
+
+/** True for MySQL/MariaDB ER_DUP_ENTRY and SQLite primary-key/unique violations. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return (
+    code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+  )
 }
 
 /**

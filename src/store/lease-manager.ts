@@ -12,6 +12,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError, LeaseFenced } from '../errors.js'
+import { insertIfAbsent } from './dialect-helpers.js'
 
 /** A lease this process holds. */
 export interface Lease {
@@ -25,7 +26,10 @@ export interface Lease {
 
 /** Options of {@link LeaseManager}. */
 export interface LeaseManagerOptions {
-  /** This replica's identity, e.g. `hostname:pid`. */
+  /**
+   * This replica's identity, e.g. `hostname:pid:random`. Make it unique per process:
+   * containers often share a hostname and pid 1.
+   */
   readonly owner: string
   /** @defaultValue the system clock */
   readonly clock?: Clock
@@ -65,8 +69,8 @@ export class LeaseManager {
   }
 
   /**
-   * Takes the lease if it is free, expired, or already ours; returns `undefined` when another
-   * owner holds it. A new owner gets a token one larger than the last one issued.
+   * Takes the lease if it is free or expired; returns `undefined` while anyone holds it,
+   * including this owner. Every acquisition gets a token one larger than the last one issued.
    */
   async tryAcquire(name: string, ttlMs: number): Promise<Lease | undefined> {
     assertLeaseArgs(name, ttlMs)
@@ -74,51 +78,39 @@ export class LeaseManager {
     const expiresAt = now + ttlMs
     // First use of a lease name creates the row in its own statement. Doing it inside the
     // transaction below would let two first-time contenders deadlock on InnoDB gap locks.
-    const inserted = await this.#db
-      .insertInto('cw_job_leases')
-      .values({
-        name,
-        owner: this.#owner,
-        token: 1,
-        expires_at: expiresAt,
-        acquired_at: now,
-        renewed_at: now,
-      })
-      .orIgnore()
-      .executeTakeFirst()
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return lease(name, this.#owner, 1, expiresAt)
+    const row = {
+      name,
+      owner: this.#owner,
+      token: 1,
+      expires_at: expiresAt,
+      acquired_at: now,
+      renewed_at: now,
+    }
+    if (await insertIfAbsent(this.#db, 'cw_job_leases', row)) return lease(name, this.#owner, 1, expiresAt)
 
-    // Both updates below lock the one existing row, so contenders queue instead of racing.
+    // The update locks the one existing row, so contenders queue instead of racing. A lease
+    // still running is not taken, not even by its own owner: two overlapping runs in one
+    // process must not both believe they hold it (renew() extends a lease explicitly).
     return this.#db.transaction().execute(async (trx) => {
-      // Ours already: extend without a new token (re-acquiring is renewing).
-      const renewed = await trx
+      const taken = await trx
         .updateTable('cw_job_leases')
-        .set({ expires_at: expiresAt, renewed_at: now })
+        .set((eb) => ({
+          owner: this.#owner,
+          token: eb('token', '+', 1),
+          expires_at: expiresAt,
+          acquired_at: now,
+          renewed_at: now,
+        }))
         .where('name', '=', name)
-        .where('owner', '=', this.#owner)
-        .where('expires_at', '>', now)
+        .where('expires_at', '<=', now)
         .executeTakeFirst()
-      if (Number(renewed.numUpdatedRows) === 0) {
-        const taken = await trx
-          .updateTable('cw_job_leases')
-          .set((eb) => ({
-            owner: this.#owner,
-            token: eb('token', '+', 1),
-            expires_at: expiresAt,
-            acquired_at: now,
-            renewed_at: now,
-          }))
-          .where('name', '=', name)
-          .where('expires_at', '<=', now)
-          .executeTakeFirst()
-        if (Number(taken.numUpdatedRows) === 0) return undefined
-      }
-      const row = await trx
+      if (Number(taken.numUpdatedRows) === 0) return undefined
+      const current = await trx
         .selectFrom('cw_job_leases')
         .select('token')
         .where('name', '=', name)
         .executeTakeFirstOrThrow()
-      return lease(name, this.#owner, Number(row.token), expiresAt)
+      return lease(name, this.#owner, Number(current.token), expiresAt)
     })
   }
 

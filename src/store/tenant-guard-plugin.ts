@@ -3,16 +3,25 @@
  * it is compiled and rejects (`ERR_TENANT_SCOPE`) any that touches a tenant-scoped table
  * without a tenant predicate.
  *
- * A table reference counts as scoped when the query's WHERE clause (or the reference's own
- * JOIN ... ON clause) has, among its top-level AND conjuncts, `tenant_column = <value>`
- * naming that table or its alias. A predicate under an OR does not count: `tenant = 'a' or
- * true` would scope nothing. A plugin bound to one tenant additionally requires the value
- * to be that tenant, so a scope for tenant A cannot read tenant B even by asking for it.
+ * The rules, all applied to every query node in the tree (subqueries and CTEs included):
+ * - Names are compared case-insensitively, as SQLite and MySQL compare them.
+ * - A shared table read, updated or deleted from counts as scoped when the WHERE clause has,
+ *   among its top-level AND conjuncts, `tenant_column = <tenant id>` naming that table (or
+ *   its alias). For an INNER or LEFT joined table the conjunct may instead stand in its ON
+ *   clause; a RIGHT or FULL join keeps unmatched rows, so there it must be in WHERE. A
+ *   predicate under an OR does not count.
+ * - Bound to one tenant (a `TenantScope`'s guard), every tenant predicate, every inserted
+ *   tenant value and every per-tenant table (`cdr_{tenant}`) must be that tenant's.
+ * - Inserts set the tenant column on every row with VALUES. Nothing may change a tenant
+ *   column: not an UPDATE, not an upsert's update clause. Upserts must name the tenant column
+ *   in their conflict target (so a conflict with another tenant's key cannot update it);
+ *   MySQL's ON DUPLICATE KEY UPDATE cannot name its key and is refused, as are REPLACE and
+ *   INSERT OR REPLACE (they delete the conflicting row, whoever owns it). MERGE is refused.
+ * - A tenant-scoped table may not appear anywhere else: not as `sql.table(...)`, not in a raw
+ *   `sql` fragment. Raw SQL that names no tenant-scoped table is left alone.
  *
- * Inserts must set the tenant column on every row; updates may not change it. Per-tenant
- * tables (`cdr_{tenant}`) are scoped by their name. Subqueries and CTEs are checked like
- * top-level queries. Raw SQL (`sql\`...\``) cannot be parsed and is not checked: the store
- * itself never reads tenant data through raw SQL.
+ * Queries compiled by hand and sent with `executeQuery()` bypass all plugins; the store
+ * never does that with tenant data.
  *
  * @module
  */
@@ -38,16 +47,20 @@ export interface TenantGuardOptions {
 
 type Node = OperationNode & Record<string, any>
 
+/** A table in a FROM, JOIN or statement-target position. */
 interface TableRef {
-  /** The table name. */
+  /** The TableNode itself, so stray references elsewhere can be told apart. */
+  readonly node: Node
+  /** The table name, lower-cased. */
   readonly table: string
-  /** The name columns are qualified with (the alias, or the table name). */
+  /** The name columns are qualified with (the alias, or the table name), lower-cased. */
   readonly qualifier: string
-  /** The tenant column, for shared tables; undefined for per-tenant tables. */
-  readonly tenantColumn: string | undefined
-  /** The join's ON condition, when the table was joined. */
+  /** The join's ON condition, when the ON clause filters this table's rows. */
   readonly on: OperationNode | undefined
 }
+
+/** Joins whose ON clause filters the joined table's rows. */
+const FILTERING_JOINS = new Set(['InnerJoin', 'LeftJoin', 'LateralInnerJoin', 'LateralLeftJoin'])
 
 /**
  * Rejects queries that touch tenant-scoped tables without a tenant predicate.
@@ -62,17 +75,30 @@ export class TenantGuardPlugin implements KyselyPlugin {
   readonly #shared: ReadonlyMap<string, string>
   readonly #templates: readonly RegExp[]
   readonly #tenantId: string | undefined
+  /** Matches a scoped table name inside raw SQL text. */
+  readonly #rawNames: RegExp | undefined
 
   constructor(options: TenantGuardOptions) {
-    this.#shared = new Map(
-      options.rules.filter((r) => r.table !== undefined).map((r) => [r.table!, r.tenantColumn!]),
+    const shared = options.rules.filter((r) => r.table !== undefined)
+    this.#shared = new Map(shared.map((r) => [r.table!.toLowerCase(), r.tenantColumn!.toLowerCase()]))
+    this.#templates = options.rules.flatMap((r) =>
+      r.pattern === undefined ? [] : [new RegExp(r.pattern.source, 'i')],
     )
-    this.#templates = options.rules.flatMap((r) => (r.pattern === undefined ? [] : [r.pattern]))
     this.#tenantId = options.tenantId
+    const words = [
+      ...shared.map((r) => escapeRegExp(r.table!)),
+      ...this.#templates.map((p) => p.source.replace(/^\^/, '').replace(/\$$/, '').replace('{0,39}', '*')),
+    ]
+    this.#rawNames =
+      words.length === 0
+        ? undefined
+        : new RegExp(`(?<![A-Za-z0-9_])(${words.join('|')})(?![A-Za-z0-9_])`, 'i')
   }
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.#visit(args.node as Node)
+    const placed = new Set<Node>()
+    this.#visit(args.node as Node, placed)
+    this.#rejectStray(args.node as Node, placed)
     return args.node
   }
 
@@ -80,61 +106,63 @@ export class TenantGuardPlugin implements KyselyPlugin {
     return args.result
   }
 
-  /** Checks every query node in the tree (subqueries, CTEs, joins of subqueries). */
-  #visit(node: Node): void {
+  /** Checks every query node in the tree; records the table nodes in recognised positions. */
+  #visit(node: Node, placed: Set<Node>): void {
     switch (node.kind) {
       case 'SelectQueryNode':
-        this.#checkFiltered(node, [...froms(node.from), ...joins(node.joins)])
+        this.#checkFiltered(node, [...froms(node.from), ...joins(node.joins)], placed)
         break
-      case 'UpdateQueryNode':
-        this.#checkFiltered(node, [
-          ...(node.table === undefined ? [] : [tableOf(node.table, undefined)]),
-          ...froms(node.from),
-          ...joins(node.joins),
-        ])
-        this.#checkUpdates(node)
+      case 'UpdateQueryNode': {
+        const targets = listItems(node.table).map((t) => tableOf(t, undefined))
+        const refs = [...targets, ...froms(node.from), ...joins(node.joins)]
+        this.#checkFiltered(node, refs, placed)
+        this.#checkNoTenantColumnChange(node.updates, refs)
         break
+      }
       case 'DeleteQueryNode':
-        this.#checkFiltered(node, [...froms(node.from), ...froms(node.using), ...joins(node.joins)])
+        this.#checkFiltered(node, [...froms(node.from), ...froms(node.using), ...joins(node.joins)], placed)
         break
       case 'InsertQueryNode':
-        this.#checkInsert(node)
+        this.#checkInsert(node, placed)
         break
-      case 'MergeQueryNode':
-        this.#rejectIfScoped(
-          [tableOf(node.into, undefined)],
-          'MERGE is not supported on tenant-scoped tables',
-        )
+      case 'MergeQueryNode': {
+        const target = tableOf(node.into, undefined)
+        if (target !== undefined && this.#kind(target.table) !== undefined) {
+          throw new TenantScopeViolation(target.table, 'MERGE is not supported on tenant-scoped tables')
+        }
         break
+      }
       default:
         break
     }
-    for (const child of children(node)) this.#visit(child)
+    for (const child of children(node)) this.#visit(child, placed)
   }
 
-  #describe(ref: { table: string } | undefined): string | undefined {
-    if (ref === undefined) return undefined
-    if (this.#shared.has(ref.table)) return 'shared'
-    return this.#templates.find((p) => p.test(ref.table)) === undefined ? undefined : 'per-tenant'
+  #kind(table: string): 'shared' | 'per-tenant' | undefined {
+    if (this.#shared.has(table)) return 'shared'
+    return this.#templates.some((p) => p.test(table)) ? 'per-tenant' : undefined
   }
 
-  #checkFiltered(node: Node, refs: readonly (RawRef | undefined)[]): void {
+  #checkFiltered(node: Node, refs: readonly (TableRef | undefined)[], placed: Set<Node>): void {
+    const scoped = refs.filter((r): r is TableRef => r !== undefined && this.#kind(r.table) !== undefined)
     const where = conjuncts(node.where?.where)
-    const scopedRefs = refs.filter((r): r is RawRef => this.#describe(r) !== undefined)
-    for (const raw of scopedRefs) {
-      const ref: TableRef = { ...raw, tenantColumn: this.#shared.get(raw.table) }
-      if (ref.tenantColumn === undefined) {
+    for (const ref of scoped) {
+      placed.add(ref.node)
+      const tenantColumn = this.#shared.get(ref.table)
+      if (tenantColumn === undefined) {
         this.#checkPerTenantTable(ref.table)
         continue
       }
-      const candidates = [...where, ...conjuncts(ref.on)]
       // Every candidate is examined: a bound guard must also see a second predicate naming
       // another tenant, not stop at the first that names its own.
-      const predicates = candidates.filter((c) => this.#isTenantPredicate(c, ref, scopedRefs.length === 1))
+      const candidates = [...where, ...conjuncts(ref.on)]
+      const predicates = candidates.filter((c) =>
+        this.#isTenantPredicate(c, ref, tenantColumn, scoped.length === 1),
+      )
       if (predicates.length === 0) {
         throw new TenantScopeViolation(
           ref.table,
-          `${node.kind.replace('QueryNode', '').toLowerCase()} without a top-level predicate '${ref.qualifier}.${ref.tenantColumn} = <tenant>'`,
+          `${node.kind.replace('QueryNode', '').toLowerCase()} without a top-level predicate '${ref.qualifier}.${tenantColumn} = <tenant>'`,
         )
       }
     }
@@ -142,20 +170,19 @@ export class TenantGuardPlugin implements KyselyPlugin {
 
   #checkPerTenantTable(table: string): void {
     if (this.#tenantId === undefined) return
-    const own = this.#templates.some((p) => p.exec(table)?.[1] === this.#tenantId)
-    if (!own) {
+    const own = this.#templates.some((p) => p.exec(table)?.[1]?.toLowerCase() === this.#tenantId)
+    if (!own)
       throw new TenantScopeViolation(table, `table belongs to another tenant than '${this.#tenantId}'`)
-    }
   }
 
-  #isTenantPredicate(node: Node, ref: TableRef, onlyScopedRef: boolean): boolean {
+  #isTenantPredicate(node: Node, ref: TableRef, tenantColumn: string, onlyScopedRef: boolean): boolean {
     if (node.kind !== 'BinaryOperationNode' || node.operator?.operator !== '=') return false
     const sides: [Node, Node][] = [
       [node.leftOperand, node.rightOperand],
       [node.rightOperand, node.leftOperand],
     ]
     return sides.some(([column, value]) => {
-      if (!refersTo(column, ref, onlyScopedRef)) return false
+      if (columnName(column) !== tenantColumn || !qualifiedBy(column, ref, onlyScopedRef)) return false
       if (value.kind !== 'ValueNode' || typeof value.value !== 'string') return false
       if (this.#tenantId !== undefined && value.value !== this.#tenantId) {
         throw new TenantScopeViolation(
@@ -167,33 +194,58 @@ export class TenantGuardPlugin implements KyselyPlugin {
     })
   }
 
-  #checkUpdates(node: Node): void {
-    const target = node.table === undefined ? undefined : tableOf(node.table, undefined)
-    const tenantColumn = target === undefined ? undefined : this.#shared.get(target.table)
-    if (tenantColumn === undefined) return
-    for (const update of (node.updates ?? []) as Node[]) {
-      if (columnName(update.column) === tenantColumn) {
+  /** Refuses any SET of a column that is the tenant column of a scoped table in the statement. */
+  #checkNoTenantColumnChange(
+    updates: readonly Node[] | undefined,
+    refs: readonly (TableRef | undefined)[],
+  ): void {
+    const tenantColumns = new Map<string, string>()
+    for (const ref of refs) {
+      const column = ref === undefined ? undefined : this.#shared.get(ref.table)
+      if (column !== undefined) tenantColumns.set(column, ref!.table)
+    }
+    for (const update of updates ?? []) {
+      const name = columnName(update.column)
+      if (name !== undefined && tenantColumns.has(name)) {
         throw new TenantScopeViolation(
-          target!.table,
-          `update may not change the tenant column '${tenantColumn}'`,
+          tenantColumns.get(name)!,
+          `an update may not change the tenant column '${name}'`,
         )
       }
     }
   }
 
-  #checkInsert(node: Node): void {
+  #checkInsert(node: Node, placed: Set<Node>): void {
     const target = node.into === undefined ? undefined : tableOf(node.into, undefined)
-    const kind = this.#describe(target)
-    if (target === undefined || kind === undefined) return
+    if (target === undefined) return
+    const kind = this.#kind(target.table)
+    if (kind === undefined) return
+    placed.add(target.node)
     if (kind === 'per-tenant') return this.#checkPerTenantTable(target.table)
     const tenantColumn = this.#shared.get(target.table)!
+    const refuse = (reason: string) => new TenantScopeViolation(target.table, reason)
+    if (node.replace === true || node.orAction?.action === 'replace') {
+      throw refuse("REPLACE deletes the conflicting row whoever owns it; use an upsert on the tenant's key")
+    }
+    if (node.onDuplicateKey !== undefined) {
+      throw refuse('ON DUPLICATE KEY UPDATE cannot name its key; use insertIfAbsent and a scoped update')
+    }
+    const conflict = node.onConflict as Node | undefined
+    if (conflict !== undefined && conflict.doNothing !== true) {
+      const keys = ((conflict.columns ?? []) as Node[]).map((c) => columnName(c))
+      if (!keys.includes(tenantColumn)) {
+        throw refuse(`an upsert's conflict target must include the tenant column '${tenantColumn}'`)
+      }
+      for (const update of (conflict.updates ?? []) as Node[]) {
+        if (columnName(update.column) === tenantColumn) {
+          throw refuse(`an upsert may not change the tenant column '${tenantColumn}'`)
+        }
+      }
+    }
     const index = ((node.columns ?? []) as Node[]).findIndex((c) => columnName(c) === tenantColumn)
     const values = node.values as Node | undefined
     if (index < 0 || values?.kind !== 'ValuesNode') {
-      throw new TenantScopeViolation(
-        target.table,
-        `insert must set '${tenantColumn}' with VALUES on every row`,
-      )
+      throw refuse(`insert must set '${tenantColumn}' with VALUES on every row`)
     }
     for (const row of values.values as Node[]) {
       const value =
@@ -202,53 +254,67 @@ export class TenantGuardPlugin implements KyselyPlugin {
           : row.kind === 'ValueListNode' && row.values[index]?.kind === 'ValueNode'
             ? row.values[index].value
             : undefined
-      if (typeof value !== 'string') {
-        throw new TenantScopeViolation(
-          target.table,
-          `insert must set '${tenantColumn}' to a tenant id on every row`,
-        )
-      }
+      if (typeof value !== 'string')
+        throw refuse(`insert must set '${tenantColumn}' to a tenant id on every row`)
       if (this.#tenantId !== undefined && value !== this.#tenantId) {
-        throw new TenantScopeViolation(
-          target.table,
-          `insert names another tenant than the scope's '${this.#tenantId}'`,
-        )
+        throw refuse(`insert names another tenant than the scope's '${this.#tenantId}'`)
       }
     }
   }
 
-  #rejectIfScoped(refs: readonly (RawRef | undefined)[], reason: string): void {
-    const scoped = refs.find((r) => this.#describe(r) !== undefined)
-    if (scoped !== undefined) throw new TenantScopeViolation(scoped.table, reason)
+  /**
+   * Rejects tenant-scoped tables anywhere but the positions checked above: `sql.table()`
+   * parameters, raw SQL text naming them. Column qualifiers (`t.col`) are not table uses.
+   */
+  #rejectStray(node: Node, placed: Set<Node>): void {
+    if (node.kind === 'ReferenceNode') return
+    if (node.kind === 'TableNode' && !placed.has(node)) {
+      const table = String(node.table.identifier.name).toLowerCase()
+      if (this.#kind(table) !== undefined) {
+        throw new TenantScopeViolation(
+          table,
+          'referenced outside a FROM, JOIN or statement target (raw SQL?)',
+        )
+      }
+    }
+    if (node.kind === 'RawNode' && this.#rawNames !== undefined) {
+      const match = this.#rawNames.exec((node.sqlFragments as string[]).join(' '))
+      if (match !== null) {
+        throw new TenantScopeViolation(
+          match[1]!.toLowerCase(),
+          'named in raw SQL, which the tenant guard cannot check',
+        )
+      }
+    }
+    for (const child of children(node)) this.#rejectStray(child, placed)
   }
 }
 
-interface RawRef {
-  readonly table: string
-  readonly qualifier: string
-  readonly on: OperationNode | undefined
-}
-
-/** The table behind a FROM/JOIN item, or undefined for subqueries and functions. */
-function tableOf(node: Node, on: OperationNode | undefined): RawRef | undefined {
-  if (node.kind === 'TableNode') {
-    const table = node.table.identifier.name as string
-    return { table, qualifier: table, on }
+/** The table behind a FROM/JOIN/target item, or undefined for subqueries and raw SQL. */
+function tableOf(node: Node | undefined, on: OperationNode | undefined): TableRef | undefined {
+  if (node?.kind === 'TableNode') {
+    const table = String(node.table.identifier.name).toLowerCase()
+    return { node, table, qualifier: table, on }
   }
-  if (node.kind === 'AliasNode' && node.node.kind === 'TableNode') {
-    const table = node.node.table.identifier.name as string
-    const alias = node.alias.kind === 'IdentifierNode' ? (node.alias.name as string) : table
-    return { table, qualifier: alias, on }
+  if (node?.kind === 'AliasNode' && node.node.kind === 'TableNode') {
+    const table = String(node.node.table.identifier.name).toLowerCase()
+    const alias = node.alias.kind === 'IdentifierNode' ? String(node.alias.name).toLowerCase() : table
+    return { node: node.node, table, qualifier: alias, on }
   }
   return undefined
 }
 
-function froms(from: Node | undefined): (RawRef | undefined)[] {
+function listItems(node: Node | undefined): Node[] {
+  if (node === undefined) return []
+  return node.kind === 'ListNode' ? [...node.items] : [node]
+}
+
+function froms(from: Node | undefined): (TableRef | undefined)[] {
   return ((from?.froms ?? from?.tables ?? []) as Node[]).map((f) => tableOf(f, undefined))
 }
 
-function joins(list: readonly Node[] | undefined): (RawRef | undefined)[] {
-  return (list ?? []).map((j) => tableOf(j.table, j.on?.on))
+function joins(list: readonly Node[] | undefined): (TableRef | undefined)[] {
+  return (list ?? []).map((j) => tableOf(j.table, FILTERING_JOINS.has(j.joinType) ? j.on?.on : undefined))
 }
 
 /** The top-level AND conjuncts of a condition (parentheses removed). */
@@ -259,22 +325,24 @@ function conjuncts(node: Node | undefined): Node[] {
   return [node]
 }
 
+/** The lower-cased column name of a column or reference node. */
 function columnName(node: Node | undefined): string | undefined {
-  if (node?.kind === 'ColumnNode') return node.column.name
-  if (node?.kind === 'ReferenceNode' && node.column.kind === 'ColumnNode') return node.column.column.name
+  if (node?.kind === 'ColumnNode') return String(node.column.name).toLowerCase()
+  if (node?.kind === 'ReferenceNode' && node.column.kind === 'ColumnNode') {
+    return String(node.column.column.name).toLowerCase()
+  }
   return undefined
 }
 
-/** True when `node` is a reference to `ref`'s tenant column. */
-function refersTo(node: Node, ref: TableRef, unqualifiedAllowed: boolean): boolean {
-  if (columnName(node) !== ref.tenantColumn) return false
+/** True when a column reference belongs to `ref` (qualified by it, or unqualified and alone). */
+function qualifiedBy(node: Node, ref: TableRef, unqualifiedAllowed: boolean): boolean {
   if (node.kind === 'ReferenceNode' && node.table !== undefined) {
-    return node.table.table.identifier.name === ref.qualifier
+    return String(node.table.table.identifier.name).toLowerCase() === ref.qualifier
   }
   return unqualifiedAllowed
 }
 
-/** Child nodes of an operation node, for the recursive walk. */
+/** Child nodes of an operation node, for the recursive walks. */
 function children(node: Node): Node[] {
   const out: Node[] = []
   for (const value of Object.values(node)) {
@@ -289,4 +357,8 @@ function children(node: Node): Node[] {
 
 function isNode(value: unknown): value is Node {
   return value !== null && typeof value === 'object' && typeof (value as { kind?: unknown }).kind === 'string'
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

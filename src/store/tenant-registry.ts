@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely'
 import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
+import { insertIfAbsent } from './dialect-helpers.js'
 import { TENANT_ID_PATTERN } from '../pipeline/validate-call-event.js'
 
 /** Tenant lifecycle states. After termination data is kept 15 days, then deleted. */
@@ -112,8 +113,7 @@ export class TenantRegistry {
       created_at: this.#clock.now().getTime(),
       terminated_at: null,
     }
-    const inserted = await this.#db.insertInto('cw_tenants').values(row).orIgnore().executeTakeFirst()
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+    if (!(await insertIfAbsent(this.#db, 'cw_tenants', { ...row }))) {
       throw new CallwardenError('ERR_TENANT_INVALID', `tenant '${input.id}' already exists`)
     }
     return toTenant(row)

@@ -250,10 +250,10 @@ for (const stack of STACKS) {
       })
       expect(await insertIfAbsent(guarded, 'cc_agents', agent('A1', 'First'))).toBe(true)
       expect(await insertIfAbsent(guarded, 'cc_agents', agent('A1', 'Second'))).toBe(false)
-      await upsert(guarded, database.dialect, 'cc_agents', agent('A1', 'Third'), ['tenant_id', 'staff_id'], {
+      await upsert(guarded, 'cc_agents', agent('A1', 'Third'), ['tenant_id', 'staff_id'], {
         name: 'Third',
       })
-      await upsert(guarded, database.dialect, 'cc_agents', agent('A2', 'New'), ['tenant_id', 'staff_id'], {
+      await upsert(guarded, 'cc_agents', agent('A2', 'New'), ['tenant_id', 'staff_id'], {
         name: 'New',
       })
       const names = await scope
@@ -361,6 +361,8 @@ for (const stack of STACKS) {
       expect(await b.release(taken)).toBe(true)
       const again = await a.acquire('purge:acme', 10_000)
       expect(again.token).toBe(3)
+      // A lease still running is not taken again, not even by its own owner (overlapping runs).
+      expect(await a.tryAcquire('purge:acme', 10_000)).toBeUndefined()
       // A clock that goes backwards does not extend someone else's lease into ours.
       clock.advance(-60_000)
       expect(await b.tryAcquire('purge:acme', 10_000)).toBeUndefined()

@@ -3,7 +3,7 @@
  * scoped and which are rejected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { DataMap } from '../../src/store/data-map/data-map.js'
 import { openDatabase, type Database } from '../../src/store/database.js'
 import { migrate } from '../../src/store/migrations/migrate.js'
@@ -143,6 +143,102 @@ describe('TenantGuardPlugin', () => {
     ).rejects.toMatchObject(rejected)
     await bound.selectFrom('cdr_acme').selectAll().execute()
     await expect(bound.selectFrom('cdr_globex').selectAll().execute()).rejects.toMatchObject(rejected)
+  })
+
+  it('compares names case-insensitively, as the databases do', async () => {
+    await expect(guarded.selectFrom('CC_AGENTS').selectAll().execute()).rejects.toMatchObject(rejected)
+    await expect(bound.selectFrom('CDR_GLOBEX').selectAll().execute()).rejects.toMatchObject(rejected)
+    await expect(
+      bound.updateTable('cc_agents').set({ TENANT_ID: 'globex' }).where('tenant_id', '=', 'acme').execute(),
+    ).rejects.toMatchObject(rejected)
+    await bound.selectFrom('CC_AGENTS').selectAll().where('TENANT_ID', '=', 'acme').execute()
+  })
+
+  it('refuses upserts that could update another tenant’s row or move a row', async () => {
+    const row = {
+      id: 1,
+      tenant_id: 'acme',
+      call_id: 'c',
+      created_at: 1,
+      caller: 'x',
+      variable: 'v',
+      value: 'y',
+    }
+    await expect(
+      bound
+        .insertInto('cc_ivr_inputs')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doUpdateSet({ value: 'z' }))
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+    await expect(
+      bound
+        .insertInto('cc_ivr_inputs')
+        .values(row)
+        .onConflict((oc) => oc.columns(['id', 'tenant_id']).doUpdateSet({ tenant_id: 'globex' }))
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+    const mysqlStyle = async () =>
+      bound.insertInto('cc_ivr_inputs').values(row).onDuplicateKeyUpdate({ value: 'z' }).execute()
+    await expect(mysqlStyle()).rejects.toMatchObject(rejected)
+    await expect(bound.replaceInto('cc_ivr_inputs').values(row).execute()).rejects.toMatchObject(rejected)
+    await expect(bound.insertInto('cc_ivr_inputs').values(row).orReplace().execute()).rejects.toMatchObject(
+      rejected,
+    )
+    // Doing nothing on conflict is harmless.
+    await bound
+      .insertInto('cc_ivr_inputs')
+      .values(row)
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  })
+
+  it('checks every table of a multi-table update', async () => {
+    const run = async () =>
+      bound
+        .updateTable(['cc_agents', 'cw_tenants'] as never)
+        .set({ name: 'x' } as never)
+        .execute()
+    await expect(run()).rejects.toMatchObject(rejected)
+  })
+
+  it('does not accept an ON predicate for a RIGHT or FULL joined table', async () => {
+    const base = () => bound.selectFrom('cc_recordings as r')
+    const right = async () =>
+      base()
+        .rightJoin('cc_agents as a', (j) =>
+          j.onRef('a.staff_id', '=', 'r.call_id').on('a.tenant_id', '=', 'acme'),
+        )
+        .selectAll()
+        .where('r.tenant_id', '=', 'acme')
+        .execute()
+    const full = async () =>
+      base()
+        .fullJoin('cc_agents as a', (j) =>
+          j.onRef('a.staff_id', '=', 'r.call_id').on('a.tenant_id', '=', 'acme'),
+        )
+        .selectAll()
+        .where('r.tenant_id', '=', 'acme')
+        .execute()
+    await expect(right()).rejects.toMatchObject({ ...rejected, table: 'cc_agents' })
+    await expect(full()).rejects.toMatchObject({ ...rejected, table: 'cc_agents' })
+  })
+
+  it('refuses tenant tables named in raw SQL or sql.table()', async () => {
+    const union = async () =>
+      bound
+        .selectFrom('cc_agents')
+        .select('name')
+        .where('tenant_id', '=', 'acme')
+        .modifyEnd(sql`union select name from cc_agents`)
+        .execute()
+    await expect(union()).rejects.toMatchObject(rejected)
+    const table = async () => bound.selectFrom(sql.table('cc_agents').as('a')).selectAll().execute()
+    await expect(table()).rejects.toMatchObject(rejected)
+    await expect(sql`select * from CC_Agents`.execute(bound)).rejects.toMatchObject(rejected)
+    await expect(sql`select * from cdr_globex`.execute(bound)).rejects.toMatchObject(rejected)
+    // Raw SQL that names no tenant table is left alone.
+    await sql`select count(*) as n from cw_tenants`.execute(bound)
   })
 
   it('leaves tables outside the data map alone', async () => {
