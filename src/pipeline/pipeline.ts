@@ -196,21 +196,57 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     try {
       await run.dispatch(this.#middleware, 0)
     } catch (error) {
-      if (error instanceof PipelineMisuse) throw error
+      if (error instanceof PipelineMisuse) run.misuse ??= error
       const middleware = run.origins.get(error as object) ?? this.#options.name
-      failure = { middleware, error }
-      if (!run.context.denied) this.#options.failMode(run.context, error, middleware)
+      if (run.misuse === undefined) {
+        failure = { middleware, error }
+        if (!run.context.denied) this.#options.failMode(run.context, error, middleware)
+      }
     }
-    if (run.misuse !== undefined) throw run.misuse
+    if (run.misuse === undefined && !run.context.denied && !run.completed) {
+      // Fail closed: a chain that stopped early without a denial skipped its later checks.
+      run.misuse = new PipelineMisuse(
+        run.trace.at(-1) ?? this.#options.name,
+        'returned without calling next() or deny(); later checks would be skipped',
+      )
+    }
+    if (run.misuse !== undefined) {
+      // Misuse still reaches the observers (audit) as a denial, then rejects the run.
+      run.reasons.push(
+        Object.freeze({
+          code: run.misuse.code,
+          message: run.misuse.message,
+          middleware: run.misuse.middleware,
+        }),
+      )
+      await this.#notify(
+        this.#freeze(run, 'deny', event, decidedAt, { middleware: run.misuse.middleware, error: run.misuse }),
+      )
+      throw run.misuse
+    }
+    const decision = this.#freeze(run, run.context.denied ? 'deny' : 'allow', event, decidedAt, failure)
+    await this.#notify(decision)
+    return decision
+  }
 
-    const decision: Decision<E> = Object.freeze({
-      verdict: run.context.denied ? 'deny' : 'allow',
+  #freeze(
+    run: Run<E>,
+    verdict: Decision<E>['verdict'],
+    event: E,
+    decidedAt: Date,
+    failure: Decision<E>['failure'],
+  ): Decision<E> {
+    return Object.freeze({
+      verdict,
       reasons: Object.freeze([...run.reasons]),
       event,
       trace: Object.freeze([...run.trace]),
       decidedAt,
       ...(failure === undefined ? {} : { failure }),
     })
+  }
+
+  async #notify(decision: Decision<E>): Promise<void> {
     for (const observer of this.#observers) {
       try {
         await observer(decision)
@@ -218,7 +254,6 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
         this.#options.onObserverError(error, decision)
       }
     }
-    return decision
   }
 }
 
@@ -230,6 +265,8 @@ class Run<E extends CallEventBase> {
   readonly origins = new WeakMap<object, string>()
   readonly context: CallContext<E>
   misuse: PipelineMisuse | undefined
+  /** True once the run went past the last middleware (nobody stopped the chain). */
+  completed = false
   #current = ''
 
   constructor(event: E, clock: Clock, signal: AbortSignal | undefined) {
@@ -257,7 +294,11 @@ class Run<E extends CallEventBase> {
 
   async dispatch(chain: readonly NamedMiddleware<E>[], index: number): Promise<void> {
     const entry = chain[index]
-    if (entry === undefined || this.context.denied) return
+    if (this.context.denied) return
+    if (entry === undefined) {
+      this.completed = true
+      return
+    }
     this.context.signal?.throwIfAborted()
     this.trace.push(entry.name)
 

@@ -111,6 +111,28 @@ describe('createPipeline', () => {
     })
   })
 
+  it('a middleware that neither calls next() nor denies is misuse (the chain fails closed)', async () => {
+    const seen: string[] = []
+    const later = vi.fn()
+    const pipeline = createPipeline<OutboundCall>()
+      .use(async function shortCircuit() {})
+      .use(later)
+      .observe((d) => {
+        seen.push(`${d.verdict}:${d.reasons[0]?.code}`)
+      })
+    await expect(pipeline.run(event())).rejects.toMatchObject({
+      code: 'ERR_PIPELINE_MISUSE',
+      middleware: 'shortCircuit',
+    })
+    expect(later).not.toHaveBeenCalled()
+    // Observers (audit) still see the run, as a denial.
+    expect(seen).toEqual(['deny:ERR_PIPELINE_MISUSE'])
+  })
+
+  it('an empty pipeline allows', async () => {
+    expect((await createPipeline<OutboundCall>().run(event())).verdict).toBe('allow')
+  })
+
   it('an infrastructure error fails closed with ERR_POLICY_UNAVAILABLE by default', async () => {
     const after = vi.fn()
     const decision = await createPipeline<OutboundCall>()
@@ -190,8 +212,9 @@ describe('createPipeline', () => {
         ctx.state.set('e164', ctx.event.to)
         await next()
       })
-      .use(async (ctx) => {
+      .use(async (ctx, next) => {
         seen = [ctx.tenantId, ctx.clock.now().toISOString(), ctx.state.get('e164')]
+        await next()
       })
       .run(event())
     expect(seen).toEqual(['acme', '2026-01-01T00:00:00.000Z', '+8613988888888'])
