@@ -8,10 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { z } from 'zod'
-import { parseBlobUrl } from './blob/create-blob-store.js'
 import { ConfigInvalid, type InvalidField } from './errors.js'
 import { datasetDeclarationSchema } from './store/data-map/dataset.js'
-import { parseDatabaseUrl } from './store/database.js'
+import { parseBlobUrl, parseDatabaseUrl } from './lib/storage-urls.js'
 
 /** The default embedded database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./.callwarden/callwarden.db'

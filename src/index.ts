@@ -46,7 +46,13 @@ export {
   type CallwardenErrorCode,
   type InvalidField,
 } from './errors.js'
-export { SECRET_FIELDS, createLogger, type CreateLoggerOptions, type Logger } from './logger.js'
+export {
+  CALL_EVENT_PII_FIELDS,
+  SECRET_FIELDS,
+  createLogger,
+  type CreateLoggerOptions,
+  type Logger,
+} from './logger.js'
 export { tenantStatus, type StandardChains } from './standard-chains.js'
 
 /** Options of {@link createCallwarden} besides the configuration. */

@@ -1,7 +1,9 @@
 /**
  * callwarden's structured logger (pino). Redaction is configured from the data map: every
- * column declared as personal data, and every field that carries a credential, is replaced
- * by `[REDACTED]` at any of the first three nesting levels before a line is written.
+ * column declared as personal data, every call-event field that carries a number or caller
+ * input, and every field that carries a credential, is replaced by `[REDACTED]` at any of the
+ * first three nesting levels before a line is written. Deeper nesting is not searched (pino
+ * redaction paths are explicit), so log objects are kept shallow.
  *
  * @module
  */
@@ -24,6 +26,16 @@ export const SECRET_FIELDS = [
   'dataKey',
 ] as const
 
+/** Call-event fields that carry numbers or caller input, redacted whatever the data map says. */
+export const CALL_EVENT_PII_FIELDS = [
+  'to',
+  'from',
+  'customerNumber',
+  'screenPopUrl',
+  'mobile',
+  'value',
+] as const
+
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
   /** @defaultValue `'info'` */
@@ -44,7 +56,7 @@ export interface CreateLoggerOptions {
  * ```
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const fields = [...new Set([...SECRET_FIELDS, ...(options.piiFields ?? [])])]
+  const fields = [...new Set([...SECRET_FIELDS, ...CALL_EVENT_PII_FIELDS, ...(options.piiFields ?? [])])]
   const paths = fields.flatMap((f) => {
     const key = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(f) ? f : `["${f}"]`
     return [key, `*.${key}`, `*.*.${key}`]

@@ -2,17 +2,32 @@
  * The filesystem {@link BlobStore} of the embedded default.
  *
  * Layout under the root directory: key segments become directories named `<segment>.d`
- * and the object itself a file `<segment>.obj` with a `<segment>.meta` JSON sidecar, so the
- * keys `a` and `a/b` can coexist. Writes go to a temporary file that is fsynced and then
- * renamed into place, so a reader never sees a half-written object. Keys are validated and
- * every resolved path is checked to lie under the root: no key escapes it.
+ * and the object itself one file `<segment>.obj`, so the keys `a` and `a/b` can coexist.
+ * The file holds the bytes followed by a small JSON trailer (content type, MD5) and its
+ * length, so bytes and metadata are replaced together by a single rename: a write goes to a
+ * temporary file that is fsynced and renamed into place (then the directory is fsynced), and
+ * a reader, which works on one open file handle, never sees half an object or new metadata
+ * with old bytes. Keys are validated and every resolved path is checked to lie under the
+ * root: no key escapes it.
  *
  * @module
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { join, relative, resolve, sep } from 'node:path'
+import {
+  appendFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { systemClock, type Clock } from '../clock.js'
@@ -30,8 +45,10 @@ import {
 } from './blob-store.js'
 
 const OBJECT = '.obj'
-const META = '.meta'
 const DIR = '.d'
+/** Last bytes of every object file: trailer length (uint32 BE) and this magic. */
+const MAGIC = Buffer.from('CWB1')
+const TAIL_BYTES = 8
 /** Longest key segment: a file name is at most 255 bytes, less our longest suffix. */
 const MAX_SEGMENT_BYTES = 250
 /** The scheme of presigned URLs issued by this store; `openPresigned` reads them. */
@@ -40,7 +57,6 @@ export const FS_PRESIGN_SCHEME = 'cwblob:'
 interface Meta {
   readonly contentType: string
   readonly etag: string
-  readonly size: number
 }
 
 /** Options of {@link FsBlobStore}. */
@@ -94,35 +110,44 @@ export class FsBlobStore implements BlobStore {
     try {
       const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)])
       await pipeline(source, measure, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }))
-      await fsyncFile(tmp)
       const meta: Meta = {
         contentType: options.contentType ?? 'application/octet-stream',
         etag: md5.digest('hex'),
-        size,
       }
-      await mkdir(resolve(path, '..'), { recursive: true })
-      // Metadata first: a crash between the two renames leaves a sidecar without an object,
-      // which reads as absent; the reverse would leave an object with stale metadata.
-      const metaTmp = `${tmp}${META}`
-      await writeFile(metaTmp, JSON.stringify(meta), { mode: 0o600, flush: true })
-      await rename(metaTmp, `${path}${META}`)
+      const trailer = Buffer.from(JSON.stringify(meta))
+      const length = Buffer.alloc(4)
+      length.writeUInt32BE(trailer.length)
+      await appendFile(tmp, Buffer.concat([trailer, length, MAGIC]))
+      await fsyncPath(tmp, 'r')
+      await mkdir(dirname(path), { recursive: true })
       await rename(tmp, `${path}${OBJECT}`)
+      await fsyncPath(dirname(path), 'r')
       const info = await stat(`${path}${OBJECT}`)
       return { key, size, lastModified: info.mtime, etag: meta.etag, contentType: meta.contentType }
     } catch (error) {
       await rm(tmp, { force: true })
-      await rm(`${tmp}${META}`, { force: true })
       throw error
     }
   }
 
   async get(key: string): Promise<Readable> {
     const path = this.#objectPath(key)
+    let handle: FileHandle
     try {
-      const handle = await open(`${path}${OBJECT}`, 'r')
-      return handle.createReadStream()
+      handle = await open(`${path}${OBJECT}`, 'r')
     } catch (error) {
       if (isNotFound(error)) throw notFound(key)
+      throw error
+    }
+    try {
+      const { bodySize } = await readObject(handle)
+      if (bodySize === 0) {
+        await handle.close()
+        return Readable.from([])
+      }
+      return handle.createReadStream({ start: 0, end: bodySize - 1 })
+    } catch (error) {
+      await handle.close()
       throw error
     }
   }
@@ -155,20 +180,17 @@ export class FsBlobStore implements BlobStore {
   async deleteAllVersions(key: string): Promise<DeleteAllVersionsResult> {
     const path = this.#objectPath(key)
     const file = `${path}${OBJECT}`
-    let size: number
+    let handle: FileHandle
     try {
-      size = (await stat(file)).size
+      handle = await open(file, 'r+')
     } catch (error) {
-      if (isNotFound(error)) {
-        await rm(`${path}${META}`, { force: true })
-        return { versions: 0, deleteMarkers: 0 }
-      }
+      if (isNotFound(error)) return { versions: 0, deleteMarkers: 0 }
       throw error
     }
     // Overwrite before unlinking so the bytes do not linger in free blocks. On copy-on-write
     // filesystems and SSDs this is best effort; crypto-shredding is the guarantee.
-    const handle = await open(file, 'r+')
     try {
+      const { size } = await handle.stat()
       const zeros = Buffer.alloc(Math.min(size, 1 << 20))
       for (let offset = 0; offset < size; offset += zeros.length) {
         await handle.write(zeros, 0, Math.min(zeros.length, size - offset), offset)
@@ -178,7 +200,7 @@ export class FsBlobStore implements BlobStore {
       await handle.close()
     }
     await rm(file, { force: true })
-    await rm(`${path}${META}`, { force: true })
+    await this.#pruneEmptyDirectories(dirname(path))
     return { versions: 1, deleteMarkers: 0 }
   }
 
@@ -244,21 +266,30 @@ export class FsBlobStore implements BlobStore {
   }
 
   async #info(key: string, path: string): Promise<BlobInfo | undefined> {
+    let handle: FileHandle
     try {
-      const [info, meta] = await Promise.all([
-        stat(`${path}${OBJECT}`),
-        readFile(`${path}${META}`, 'utf8').then((text) => JSON.parse(text) as Meta),
-      ])
-      return {
-        key,
-        size: info.size,
-        lastModified: info.mtime,
-        etag: meta.etag,
-        contentType: meta.contentType,
-      }
+      handle = await open(`${path}${OBJECT}`, 'r')
     } catch (error) {
       if (isNotFound(error)) return undefined
       throw error
+    }
+    try {
+      const { bodySize, meta, mtime } = await readObject(handle)
+      return { key, size: bodySize, lastModified: mtime, etag: meta.etag, contentType: meta.contentType }
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /** Removes directories left empty by a deletion: their names are key segments. */
+  async #pruneEmptyDirectories(dir: string): Promise<void> {
+    const objects = join(this.#root, 'objects')
+    for (let current = dir; current.startsWith(`${objects}${sep}`); current = dirname(current)) {
+      try {
+        await rmdir(current)
+      } catch {
+        return // not empty (or already gone): stop climbing
+      }
     }
   }
 
@@ -301,13 +332,30 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r')
+async function fsyncPath(path: string, flags: string): Promise<void> {
+  const handle = await open(path, flags)
   try {
     await handle.sync()
   } finally {
     await handle.close()
   }
+}
+
+/** Reads an object file's trailer through an open handle (one consistent version). */
+async function readObject(handle: FileHandle): Promise<{ bodySize: number; meta: Meta; mtime: Date }> {
+  const { size, mtime } = await handle.stat()
+  const corrupt = () =>
+    new CallwardenError('ERR_STORAGE_UNAVAILABLE', 'object file is damaged (no valid trailer)')
+  if (size < TAIL_BYTES) throw corrupt()
+  const tail = Buffer.alloc(TAIL_BYTES)
+  await handle.read(tail, 0, TAIL_BYTES, size - TAIL_BYTES)
+  if (!tail.subarray(4).equals(MAGIC)) throw corrupt()
+  const trailerLength = tail.readUInt32BE(0)
+  const bodySize = size - TAIL_BYTES - trailerLength
+  if (bodySize < 0) throw corrupt()
+  const trailer = Buffer.alloc(trailerLength)
+  await handle.read(trailer, 0, trailerLength, bodySize)
+  return { bodySize, meta: JSON.parse(trailer.toString('utf8')) as Meta, mtime }
 }
 
 function isNotFound(error: unknown): boolean {

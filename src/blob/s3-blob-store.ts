@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError, type CallwardenErrorCode } from '../errors.js'
 import {
   assertBlobKey,
@@ -47,6 +48,8 @@ export interface S3BlobStoreOptions {
   readonly forcePathStyle?: boolean
   /** An existing client to use instead of creating one; it is not destroyed by `close()`. */
   readonly client?: S3Client
+  /** Stamps `lastModified` of a put when the server does not say. @defaultValue the system clock */
+  readonly clock?: Clock
 }
 
 /** Objects at most this large are sent in one PutObject with Content-MD5; larger streams go multipart. */
@@ -70,6 +73,7 @@ export class S3BlobStore implements BlobStore {
   readonly #bucket: string
   readonly #prefix: string
   readonly #ownsClient: boolean
+  readonly #clock: Clock
 
   constructor(options: S3BlobStoreOptions) {
     if (typeof options?.bucket !== 'string' || options.bucket.length === 0) {
@@ -79,6 +83,7 @@ export class S3BlobStore implements BlobStore {
     this.#prefix = options.prefix ?? ''
     if (this.#prefix !== '') assertBlobPrefix(this.#prefix)
     this.#ownsClient = options.client === undefined
+    this.#clock = options.clock ?? systemClock
     this.client =
       options.client ??
       new S3Client({
@@ -135,7 +140,7 @@ export class S3BlobStore implements BlobStore {
     return {
       key,
       size: result.size,
-      lastModified: new Date(),
+      lastModified: this.#clock.now(),
       ...(result.etag === undefined ? {} : { etag: result.etag.replaceAll('"', '') }),
       ...(result.versionId === undefined ? {} : { versionId: result.versionId }),
       contentType: input.ContentType!,
@@ -206,6 +211,9 @@ export class S3BlobStore implements BlobStore {
     const fullKey = this.#key(key)
     let versions = 0
     let deleteMarkers = 0
+    // Version ids already deleted: a listing that lags behind the deletes may return them
+    // again, and they must neither be counted twice nor keep the loop going.
+    const done = new Set<string>()
     // Re-list from the start after each batch: deleting shifts the listing under a marker.
     for (;;) {
       const page = await this.#call('deleteAllVersions', key, () =>
@@ -217,14 +225,14 @@ export class S3BlobStore implements BlobStore {
       const found = [
         ...(page.Versions ?? [])
           .filter((v) => v.Key === fullKey)
-          .map((v) => ({ id: v.VersionId, marker: false })),
+          .map((v) => ({ id: v.VersionId ?? 'null', marker: false })),
         ...(page.DeleteMarkers ?? [])
           .filter((m) => m.Key === fullKey)
-          .map((m) => ({ id: m.VersionId, marker: true })),
-      ]
+          .map((m) => ({ id: m.VersionId ?? 'null', marker: true })),
+      ].filter((f) => !done.has(f.id))
       // The exact key sorts before every longer key, so a page without it means none remain.
       if (found.length === 0) return { versions, deleteMarkers }
-      const objects: ObjectIdentifier[] = found.map((f) => ({ Key: fullKey, VersionId: f.id ?? 'null' }))
+      const objects: ObjectIdentifier[] = found.map((f) => ({ Key: fullKey, VersionId: f.id }))
       const out = await this.#call('deleteAllVersions', key, () =>
         this.client.send(
           new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: objects, Quiet: true } }),
@@ -232,7 +240,8 @@ export class S3BlobStore implements BlobStore {
       )
       const failed = new Set((out.Errors ?? []).map((e) => e.VersionId ?? 'null'))
       for (const f of found) {
-        if (failed.has(f.id ?? 'null')) continue
+        if (failed.has(f.id)) continue
+        done.add(f.id)
         if (f.marker) deleteMarkers += 1
         else versions += 1
       }
@@ -240,7 +249,7 @@ export class S3BlobStore implements BlobStore {
         const first = out.Errors![0]!
         throw new CallwardenError(
           'ERR_BLOB_DELETE_REFUSED',
-          `the store refused to delete ${failed.size} version(s) of '${key}' (${first.Code ?? 'error'}: ${first.Message ?? 'no message'}); deleted ${versions} version(s) and ${deleteMarkers} delete marker(s) before that`,
+          `the store refused to delete ${failed.size} version(s) of '${key}' (${first.Code ?? 'error'}); deleted ${versions} version(s) and ${deleteMarkers} delete marker(s) before that`,
         )
       }
     }

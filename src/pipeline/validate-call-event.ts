@@ -7,9 +7,9 @@
  */
 import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent } from './call-events.js'
 import type { Middleware } from './pipeline.js'
+import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
 
-/** Tenant ids: lower-case letters, digits, `_` and `-`, starting with a letter or digit. */
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/
+export { TENANT_ID_PATTERN }
 
 const REQUIRED_STRINGS: Record<CallEvent['type'], readonly string[]> = {
   inbound: ['from', 'to'],

@@ -10,6 +10,9 @@ import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
 import { createPool } from 'mysql2'
 import { CallwardenError } from '../errors.js'
+import { parseDatabaseUrl, redactUrl } from '../lib/storage-urls.js'
+
+export { redactUrl }
 
 /** The SQL dialects callwarden runs on. */
 export const SQL_DIALECTS = ['mysql', 'sqlite'] as const
@@ -87,46 +90,4 @@ function wrap(db: Kysely<any>, dialect: SqlDialect, url: string): Database {
     displayUrl: redactUrl(url),
     close: () => (closing ??= db.destroy()),
   }
-}
-
-/** @internal */
-export function parseDatabaseUrl(
-  url: string,
-): { dialect: 'sqlite'; path: string } | { dialect: 'mysql'; url: URL } {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-    if (path.length === 0) {
-      throw new CallwardenError(
-        'ERR_CONFIG_INVALID',
-        `database URL '${url}' names no file; allowed: sqlite:./path.db or sqlite::memory:`,
-      )
-    }
-    return { dialect: 'sqlite', path }
-  }
-  if (url.startsWith('mysql://')) {
-    let parsed: URL
-    try {
-      parsed = new URL(url)
-    } catch (cause) {
-      throw new CallwardenError('ERR_CONFIG_INVALID', `database URL '${redactUrl(url)}' is not a valid URL`, {
-        cause,
-      })
-    }
-    if (parsed.pathname.length <= 1) {
-      throw new CallwardenError(
-        'ERR_CONFIG_INVALID',
-        `database URL '${redactUrl(url)}' names no database; allowed: mysql://user:pass@host:port/db`,
-      )
-    }
-    return { dialect: 'mysql', url: parsed }
-  }
-  throw new CallwardenError(
-    'ERR_CONFIG_INVALID',
-    `database URL '${redactUrl(url)}' has an unsupported scheme; allowed: sqlite:./path.db, sqlite::memory:, mysql://user:pass@host:port/db`,
-  )
-}
-
-/** Removes the password from a URL for display. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]+:)[^@]*@/i, '$1***@')
 }

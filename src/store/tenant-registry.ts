@@ -8,7 +8,9 @@ import type { Kysely } from 'kysely'
 import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
 import { insertIfAbsent } from './dialect-helpers.js'
-import { TENANT_ID_PATTERN } from '../pipeline/validate-call-event.js'
+import { assertTenantId } from '../lib/tenant-id.js'
+
+export { assertTenantId }
 
 /** Tenant lifecycle states. After termination data is kept 15 days, then deleted. */
 export const TENANT_STATUSES = ['active', 'suspended', 'terminated'] as const
@@ -155,16 +157,6 @@ export class TenantRegistry {
     if (Number(result.numUpdatedRows) === 0)
       throw new CallwardenError('ERR_TENANT_INVALID', `no tenant '${id}'`)
     return this.get(id)
-  }
-}
-
-/** Throws `ERR_TENANT_INVALID` unless `id` is a well-formed tenant id. */
-export function assertTenantId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || !TENANT_ID_PATTERN.test(id)) {
-    throw new CallwardenError(
-      'ERR_TENANT_INVALID',
-      `tenant id ${JSON.stringify(id)} is malformed; allowed: 1-40 of a-z, 0-9, '_' and '-', starting with a letter or digit`,
-    )
   }
 }
 

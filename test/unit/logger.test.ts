@@ -30,6 +30,17 @@ describe('logger redaction', () => {
     log.info({ event: { ivr: { value: '4111111111111111', dtmf: '123456' } } }, 'b')
     log.info({ s3: { secretAccessKey: 'SECRETKEY', token: 'eyJhbGciOi' }, password: 'hunter2' }, 'c')
     log.info({ agent: { email: 'wang@example.com', phone: '+8618900000000' } }, 'd')
+    log.info(
+      {
+        event: {
+          type: 'outbound',
+          to: '+8613711112222',
+          from: '+8613633334444',
+          customerNumber: '13555556666',
+        },
+      },
+      'e',
+    )
     const out = lines.join('')
     for (const secret of [
       '8613988888888',

@@ -58,13 +58,14 @@ export class DataMap {
       }
       const d = parsed.data
       if (datasets.has(d.name)) throw new DataMapInvalid(d.name, undefined, 'is declared twice')
-      const tables = [...datasets.values()].find((o) => o.table === d.table)
-      if (tables !== undefined) {
-        throw new DataMapInvalid(
-          d.name,
-          undefined,
-          `uses table '${d.table}' already declared by '${tables.name}'`,
-        )
+      for (const other of datasets.values()) {
+        if (tablesMayCollide(d.table, other.table)) {
+          throw new DataMapInvalid(
+            d.name,
+            undefined,
+            `table '${d.table}' can resolve to the same table as '${other.table}' of '${other.name}' for some tenant`,
+          )
+        }
       }
       datasets.set(d.name, Object.freeze(d))
     })
@@ -133,6 +134,25 @@ export class DataMap {
       }
     }
   }
+}
+
+/**
+ * True when two table names or templates could name the same table: equal names, a shared
+ * table a template matches, or two templates whose fixed parts overlap (`cdr_{tenant}` for
+ * tenant `x_a` and `cdr_x_{tenant}` for tenant `a` are both `cdr_x_a`). Names compare
+ * case-insensitively, as the databases do.
+ */
+function tablesMayCollide(a: string, b: string): boolean {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()]
+  if (x === y) return true
+  const ta = x.includes(TENANT_PLACEHOLDER)
+  const tb = y.includes(TENANT_PLACEHOLDER)
+  if (!ta && !tb) return false
+  if (ta && !tb) return new RegExp(templatePattern(x).source, 'i').test(y)
+  if (!ta && tb) return new RegExp(templatePattern(y).source, 'i').test(x)
+  const [pa, sa] = x.split(TENANT_PLACEHOLDER) as [string, string]
+  const [pb, sb] = y.split(TENANT_PLACEHOLDER) as [string, string]
+  return (pa.startsWith(pb) || pb.startsWith(pa)) && (sa.endsWith(sb) || sb.endsWith(sa))
 }
 
 /** The regular expression matching a template's tables; group 1 is the tenant id. */

@@ -6,8 +6,14 @@
  */
 import type { Kysely, Migration } from 'kysely'
 import type { SqlDialect } from '../database.js'
-import { TENANT_STATUSES, PROTECTION_MODES } from '../tenant-registry.js'
 import { checkIn, createIndexIfAbsent } from './schema-helpers.js'
+
+// Closed sets as they were when this migration was written. A migration is frozen: if the
+// sets in the code change, a new migration changes the constraints (a test compares them).
+/** @internal */
+export const TENANT_STATUSES_0001 = ['active', 'suspended', 'terminated'] as const
+/** @internal */
+export const PROTECTION_MODES_0001 = ['none', 'mask', 'uid'] as const
 
 /** The migrations of callwarden's own tables, by name (names sort in order). */
 export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
@@ -19,9 +25,11 @@ export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
           .ifNotExists()
           .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
           .addColumn('name', 'varchar(200)', (c) => c.notNull())
-          .addColumn('status', 'varchar(16)', (c) => c.notNull().check(checkIn('status', TENANT_STATUSES)))
+          .addColumn('status', 'varchar(16)', (c) =>
+            c.notNull().check(checkIn('status', TENANT_STATUSES_0001)),
+          )
           .addColumn('protection_mode', 'varchar(8)', (c) =>
-            c.notNull().check(checkIn('protection_mode', PROTECTION_MODES)),
+            c.notNull().check(checkIn('protection_mode', PROTECTION_MODES_0001)),
           )
           .addColumn('default_region', 'varchar(2)', (c) => c.notNull())
           .addColumn('allowed_regions', 'varchar(400)', (c) => c.notNull())

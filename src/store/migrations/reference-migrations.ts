@@ -7,16 +7,44 @@
 import { sql, type Kysely, type Migration } from 'kysely'
 import { addIdColumn } from '../dialect-helpers.js'
 import type { SqlDialect } from '../database.js'
-import {
-  AGENT_TERMINALS,
-  CALL_DIRECTIONS,
-  HANGUP_SIDES,
-  INBOUND_ACCESS_STATUSES,
-  OUTBOUND_ACCESS_STATUSES,
-  REFERENCE_TABLES as T,
-  SATISFACTION_VALUES,
-} from '../reference-schema.js'
+import { REFERENCE_TABLES as T } from '../reference-schema.js'
 import { checkIn, createIndexIfAbsent } from './schema-helpers.js'
+
+// Closed sets as they were when this migration was written (see core-migrations.ts).
+/** @internal */
+export const REFERENCE_SETS_0001 = {
+  directions: ['inbound', 'outbound'],
+  agentTerminals: ['pc', 'phone'],
+  hangupSides: ['agent', 'customer'],
+  satisfaction: ['satisfied', 'neutral', 'dissatisfied', 'unrated'],
+  inboundAccessStatuses: [
+    'normal_end',
+    'not_connected',
+    'agent_missed',
+    'agent_transfer',
+    'external_transfer',
+    'ivr_abandoned',
+    'ended_after_ivr',
+    'queue_abandoned',
+    'ringing_abandoned',
+    'no_agent_online',
+    'outside_working_hours',
+    'system_error',
+  ],
+  outboundAccessStatuses: [
+    'unknown',
+    'no_answer',
+    'rejected',
+    'powered_off',
+    'not_in_service',
+    'busy',
+    'arrears',
+    'carrier_line_fault',
+    'caller_cancelled',
+    'out_of_coverage',
+  ],
+} as const
+const S = REFERENCE_SETS_0001
 
 /** The reference schema's migrations, by name. */
 export function referenceMigrations(dialect: SqlDialect): Record<string, Migration> {
@@ -27,11 +55,9 @@ export function referenceMigrations(dialect: SqlDialect): Record<string, Migrati
           .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
           .addColumn('call_id', 'varchar(128)', (c) => c.notNull())
           .addColumn('started_at', 'bigint', (c) => c.notNull())
-          .addColumn('direction', 'varchar(8)', (c) =>
-            c.notNull().check(checkIn('direction', CALL_DIRECTIONS)),
-          )
+          .addColumn('direction', 'varchar(8)', (c) => c.notNull().check(checkIn('direction', S.directions)))
           .addColumn('agent_terminal', 'varchar(8)', (c) =>
-            c.check(checkIn('agent_terminal', AGENT_TERMINALS)),
+            c.check(checkIn('agent_terminal', S.agentTerminals)),
           )
           .addColumn('caller', 'varchar(32)', (c) => c.notNull())
           .addColumn('callee', 'varchar(32)', (c) => c.notNull())
@@ -41,16 +67,14 @@ export function referenceMigrations(dialect: SqlDialect): Record<string, Migrati
           .addColumn('agent_name', 'varchar(128)')
           .addColumn('agent_staff_id', 'varchar(64)')
           .addColumn('skill_group', 'varchar(128)')
-          .addColumn('satisfaction', 'varchar(16)', (c) =>
-            c.check(checkIn('satisfaction', SATISFACTION_VALUES)),
-          )
-          .addColumn('hangup_side', 'varchar(8)', (c) => c.check(checkIn('hangup_side', HANGUP_SIDES)))
+          .addColumn('satisfaction', 'varchar(16)', (c) => c.check(checkIn('satisfaction', S.satisfaction)))
+          .addColumn('hangup_side', 'varchar(8)', (c) => c.check(checkIn('hangup_side', S.hangupSides)))
           .addColumn('voicemail_key', 'varchar(512)')
           // The access status is a closed set that depends on the direction.
           .addCheckConstraint(
             'cc_service_records_access_status',
-            sql`(direction = 'inbound' and ${checkIn('access_status', INBOUND_ACCESS_STATUSES)})
-             or (direction = 'outbound' and ${checkIn('access_status', OUTBOUND_ACCESS_STATUSES)})`,
+            sql`(direction = 'inbound' and ${checkIn('access_status', S.inboundAccessStatuses)})
+             or (direction = 'outbound' and ${checkIn('access_status', S.outboundAccessStatuses)})`,
           )
           .execute()
         await createIndexIfAbsent(db, dialect, 'cc_service_records_tenant_time', T.serviceRecords, [
