@@ -29,7 +29,7 @@ export interface DecisionReason {
  * @example
  * ```ts
  * const decision = await outbound.run(event)
- * if (decision.verdict === 'deny') console.log(decision.reasons[0].code)
+ * if (decision.verdict === 'deny') refuseDial(decision.reasons[0].code)
  * ```
  */
 export interface Decision<E> {
