@@ -72,27 +72,22 @@ const FILTERING_JOINS = new Set(['InnerJoin', 'LeftJoin', 'LateralInnerJoin', 'L
  * ```
  */
 export class TenantGuardPlugin implements KyselyPlugin {
-  readonly #shared: ReadonlyMap<string, string>
-  readonly #templates: readonly RegExp[]
+  #rules: CompiledRules
   readonly #tenantId: string | undefined
-  /** Matches a scoped table name inside raw SQL text. */
-  readonly #rawNames: RegExp | undefined
 
   constructor(options: TenantGuardOptions) {
-    const shared = options.rules.filter((r) => r.table !== undefined)
-    this.#shared = new Map(shared.map((r) => [r.table!.toLowerCase(), r.tenantColumn!.toLowerCase()]))
-    this.#templates = options.rules.flatMap((r) =>
-      r.pattern === undefined ? [] : [new RegExp(r.pattern.source, 'i')],
-    )
+    this.#rules = compileRules(options.rules)
     this.#tenantId = options.tenantId
-    const words = [
-      ...shared.map((r) => escapeRegExp(r.table!)),
-      ...this.#templates.map((p) => p.source.replace(/^\^/, '').replace(/\$$/, '').replace('{0,39}', '*')),
-    ]
-    this.#rawNames =
-      words.length === 0
-        ? undefined
-        : new RegExp(`(?<![A-Za-z0-9_])(${words.join('|')})(?![A-Za-z0-9_])`, 'i')
+  }
+
+  /**
+   * A guard with the same rules bound to one tenant. The compiled rules are shared, so a
+   * scope per request costs one small object, not a rebuild of the table map and regexes.
+   */
+  withTenant(tenantId: string): TenantGuardPlugin {
+    const bound = new TenantGuardPlugin({ rules: [], tenantId })
+    bound.#rules = this.#rules
+    return bound
   }
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
@@ -139,8 +134,8 @@ export class TenantGuardPlugin implements KyselyPlugin {
   }
 
   #kind(table: string): 'shared' | 'per-tenant' | undefined {
-    if (this.#shared.has(table)) return 'shared'
-    return this.#templates.some((p) => p.test(table)) ? 'per-tenant' : undefined
+    if (this.#rules.shared.has(table)) return 'shared'
+    return this.#rules.templates.some((p) => p.test(table)) ? 'per-tenant' : undefined
   }
 
   #checkFiltered(node: Node, refs: readonly (TableRef | undefined)[], placed: Set<Node>): void {
@@ -148,7 +143,7 @@ export class TenantGuardPlugin implements KyselyPlugin {
     const where = conjuncts(node.where?.where)
     for (const ref of scoped) {
       placed.add(ref.node)
-      const tenantColumn = this.#shared.get(ref.table)
+      const tenantColumn = this.#rules.shared.get(ref.table)
       if (tenantColumn === undefined) {
         this.#checkPerTenantTable(ref.table)
         continue
@@ -170,7 +165,7 @@ export class TenantGuardPlugin implements KyselyPlugin {
 
   #checkPerTenantTable(table: string): void {
     if (this.#tenantId === undefined) return
-    const own = this.#templates.some((p) => p.exec(table)?.[1]?.toLowerCase() === this.#tenantId)
+    const own = this.#rules.templates.some((p) => p.exec(table)?.[1]?.toLowerCase() === this.#tenantId)
     if (!own)
       throw new TenantScopeViolation(table, `table belongs to another tenant than '${this.#tenantId}'`)
   }
@@ -201,7 +196,7 @@ export class TenantGuardPlugin implements KyselyPlugin {
   ): void {
     const tenantColumns = new Map<string, string>()
     for (const ref of refs) {
-      const column = ref === undefined ? undefined : this.#shared.get(ref.table)
+      const column = ref === undefined ? undefined : this.#rules.shared.get(ref.table)
       if (column !== undefined) tenantColumns.set(column, ref!.table)
     }
     for (const update of updates ?? []) {
@@ -222,7 +217,7 @@ export class TenantGuardPlugin implements KyselyPlugin {
     if (kind === undefined) return
     placed.add(target.node)
     if (kind === 'per-tenant') return this.#checkPerTenantTable(target.table)
-    const tenantColumn = this.#shared.get(target.table)!
+    const tenantColumn = this.#rules.shared.get(target.table)!
     const refuse = (reason: string) => new TenantScopeViolation(target.table, reason)
     if (node.replace === true || node.orAction?.action === 'replace') {
       throw refuse("REPLACE deletes the conflicting row whoever owns it; use an upsert on the tenant's key")
@@ -277,8 +272,8 @@ export class TenantGuardPlugin implements KyselyPlugin {
         )
       }
     }
-    if (node.kind === 'RawNode' && this.#rawNames !== undefined) {
-      const match = this.#rawNames.exec((node.sqlFragments as string[]).join(' '))
+    if (node.kind === 'RawNode' && this.#rules.rawNames !== undefined) {
+      const match = this.#rules.rawNames.exec((node.sqlFragments as string[]).join(' '))
       if (match !== null) {
         throw new TenantScopeViolation(
           match[1]!.toLowerCase(),
@@ -287,6 +282,33 @@ export class TenantGuardPlugin implements KyselyPlugin {
       }
     }
     for (const child of children(node)) this.#rejectStray(child, placed)
+  }
+}
+
+/** The rules in the form the checks use: lower-cased names and case-insensitive patterns. */
+interface CompiledRules {
+  /** Shared table → its tenant column. */
+  readonly shared: ReadonlyMap<string, string>
+  /** Per-tenant table patterns; group 1 is the tenant id. */
+  readonly templates: readonly RegExp[]
+  /** Matches a scoped table name inside raw SQL text. */
+  readonly rawNames: RegExp | undefined
+}
+
+function compileRules(rules: readonly TenantTableRule[]): CompiledRules {
+  const shared = rules.filter((r) => r.table !== undefined)
+  const templates = rules.flatMap((r) => (r.pattern === undefined ? [] : [new RegExp(r.pattern.source, 'i')]))
+  const words = [
+    ...shared.map((r) => escapeRegExp(r.table!)),
+    ...templates.map((p) => p.source.replace(/^\^/, '').replace(/\$$/, '').replace('{0,39}', '*')),
+  ]
+  return {
+    shared: new Map(shared.map((r) => [r.table!.toLowerCase(), r.tenantColumn!.toLowerCase()])),
+    templates,
+    rawNames:
+      words.length === 0
+        ? undefined
+        : new RegExp(`(?<![A-Za-z0-9_])(${words.join('|')})(?![A-Za-z0-9_])`, 'i'),
   }
 }
 

@@ -47,7 +47,7 @@ export class TenantScope {
     assertTenantId(tenantId)
     this.tenantId = tenantId
     this.#dataMap = dataMap
-    this.#db = db.withPlugin(new TenantGuardPlugin({ rules: dataMap.tenantTableRules(), tenantId }))
+    this.#db = db.withPlugin(guardFor(dataMap).withTenant(tenantId))
   }
 
   /** The table holding this tenant's rows of `dataset`. */
@@ -120,4 +120,16 @@ export class TenantScope {
     const d = this.#dataMap.dataset(dataset)
     return isTenantTemplate(d) ? undefined : d.tenantColumn
   }
+}
+
+/** One compiled guard per data map; scopes bind it to their tenant. */
+const guards = new WeakMap<DataMap, TenantGuardPlugin>()
+
+function guardFor(dataMap: DataMap): TenantGuardPlugin {
+  let guard = guards.get(dataMap)
+  if (guard === undefined) {
+    guard = new TenantGuardPlugin({ rules: dataMap.tenantTableRules() })
+    guards.set(dataMap, guard)
+  }
+  return guard
 }

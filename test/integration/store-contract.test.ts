@@ -83,15 +83,8 @@ for (const stack of STACKS) {
 
     it('enforces the access-status closed set in the database', async () => {
       const scope = new TenantScope(database.db, dataMap, 'acme')
-      const row = {
-        call_id: 'c-bad',
-        started_at: 1,
-        direction: 'inbound',
-        caller: '+8613900000000',
-        callee: '+862088886666',
-        access_status: 'busy', // an outbound status on an inbound call
-        duration_s: 0,
-      }
+      // An outbound status on an inbound call.
+      const row = serviceRecord({ call_id: 'c-bad', started_at: 1, access_status: 'busy', duration_s: 0 })
       await expect(scope.insert('service_records', [row])).rejects.toThrow()
       await expect(scope.insert('service_records', [{ ...row, direction: 'outbound' }])).resolves.toBe(1)
       await scope.deleteFrom('service_records').where('call_id', '=', 'c-bad').execute()
@@ -145,16 +138,14 @@ for (const stack of STACKS) {
             for (const t of TENANTS) await raw.deleteFrom(`cdr_${t}`).execute()
             for (const [i, r] of rows.entries()) {
               await new TenantScope(raw, dataMap, r.tenant).insert('service_records', [
-                {
+                serviceRecord({
                   call_id: `p-${i}`,
                   started_at: r.startedAt,
                   direction: r.inbound ? 'inbound' : 'outbound',
-                  caller: '+8613900000000',
-                  callee: '+862088886666',
                   access_status: r.inbound ? 'normal_end' : 'unknown',
                   duration_s: r.duration,
                   skill_group: r.group,
-                },
+                }),
               ])
               await new TenantScope(raw, dataMap, r.tenant).insert('legacy_cdr', [
                 {
@@ -265,15 +256,7 @@ for (const stack of STACKS) {
         { staff_id: 'A1', name: 'Third' },
         { staff_id: 'A2', name: 'New' },
       ])
-      const rows = Array.from({ length: 1203 }, (_, i) => ({
-        call_id: `k-${i}`,
-        started_at: i,
-        direction: 'inbound',
-        caller: '+8613900000000',
-        callee: '+862088886666',
-        access_status: 'normal_end',
-        duration_s: 1,
-      }))
+      const rows = Array.from({ length: 1203 }, (_, i) => serviceRecord({ call_id: `k-${i}`, started_at: i }))
       await scope.deleteFrom('service_records').execute()
       await scope.insert('service_records', rows)
       const ids = (await scope.selectFrom('service_records').select('id').execute()).map((r) => Number(r.id))
@@ -290,16 +273,14 @@ for (const stack of STACKS) {
     it('a failed multi-batch insert writes nothing', async () => {
       const scope = new TenantScope(database.db, dataMap, 'globex')
       await scope.deleteFrom('service_records').execute()
-      const rows = Array.from({ length: 700 }, (_, i) => ({
-        call_id: `t-${i}`,
-        started_at: i,
-        direction: 'inbound',
-        caller: '+8613900000000',
-        callee: '+862088886666',
-        // The last row breaks the closed set, after the first batch has been sent.
-        access_status: i === 699 ? 'not-a-status' : 'normal_end',
-        duration_s: 1,
-      }))
+      // The last row breaks the closed set, after the first batch has been sent.
+      const rows = Array.from({ length: 700 }, (_, i) =>
+        serviceRecord({
+          call_id: `t-${i}`,
+          started_at: i,
+          access_status: i === 699 ? 'not-a-status' : 'normal_end',
+        }),
+      )
       await expect(scope.insert('service_records', rows)).rejects.toThrow()
       const count = await scope
         .selectFrom('service_records')
@@ -386,4 +367,16 @@ for (const stack of STACKS) {
 async function snapshot(db: Database['db']): Promise<Map<string, Record<string, unknown>>> {
   const rows = await db.selectFrom('cc_service_records').selectAll().execute()
   return new Map(rows.map((r) => [String(r.id), r]))
+}
+
+/** A valid inbound service record, with `fields` overriding. */
+function serviceRecord(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    direction: 'inbound',
+    caller: '+8613900000000',
+    callee: '+862088886666',
+    access_status: 'normal_end',
+    duration_s: 1,
+    ...fields,
+  }
 }
