@@ -31,6 +31,10 @@ export const ERROR_CODES = {
     'A policy check could not be evaluated (infrastructure failure); the call is denied (fail closed).',
   ERR_NUMBER_INVALID:
     'A phone number could not be read (not a number, too short, too long, unknown country); `problem` says which.',
+  ERR_UID_UNRESOLVED:
+    "A number or user id could not be mapped through the tenant's UID endpoint; `reason` says why. Agent views then show the number fully masked.",
+  ERR_SCREENPOP_INSECURE_URL:
+    'A screen-pop URL is not HTTPS (or carries credentials); screen pops open HTTPS pages only.',
   ERR_INTERNAL: 'An unexpected failure (a bug, or a dependency error callwarden does not classify).',
 } as const satisfies Record<`ERR_${string}`, string>
 

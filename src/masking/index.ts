@@ -24,3 +24,32 @@ export {
   type NumberProblem,
   type ParsedNumber,
 } from './phone-number.js'
+export { CIRCUIT_STATES, type CircuitState } from './uid-mapping/circuit-breaker.js'
+export {
+  type BasicAuth,
+  type OAuth2ClientCredentialsAuth,
+  type UidEndpointAuth,
+  type UidMappingTransport,
+} from './uid-mapping/http-uid-mapping-transport.js'
+export {
+  OAUTH_CLIENT_AUTH_METHODS,
+  type OAuthClientAuthMethod,
+} from './uid-mapping/oauth-client-credentials.js'
+export {
+  UID_WIRE_NUMBER_FORMATS,
+  createUidMappingClient,
+  type UidLookupResult,
+  type UidMappingClient,
+  type UidMappingClientOptions,
+  type UidMappingClientStats,
+  type UidWireNumberFormat,
+} from './uid-mapping/uid-mapping-client.js'
+export {
+  MAX_UID_LENGTH,
+  UID_MAPPING_MODES,
+  UID_UNRESOLVED_REASONS,
+  UidUnresolved,
+  type UidMappingMode,
+  type UidMappingRequest,
+  type UidUnresolvedReason,
+} from './uid-mapping/uid-mapping-protocol.js'

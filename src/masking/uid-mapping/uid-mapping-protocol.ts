@@ -1,0 +1,161 @@
+/**
+ * The wire protocol of a tenant's UID-mapping endpoint (REQUIREMENTS.md §1), and the strict
+ * reading of its responses.
+ *
+ * Request: `{"Numbers": ["13988888888"], "Mode": "PhoneToUID"}`; response:
+ * `{"Code": 0, "Results": [{"Key": "13988888888", "Value": "139abcdefg"}]}`.
+ *
+ * @module
+ */
+import { CallwardenError } from '../../errors.js'
+
+/** The two directions of the mapping. */
+export const UID_MAPPING_MODES = ['PhoneToUID', 'UIDToPhone'] as const
+/** One direction. */
+export type UidMappingMode = (typeof UID_MAPPING_MODES)[number]
+
+/** The request body, exactly as POSTed. */
+export interface UidMappingRequest {
+  readonly Numbers: readonly string[]
+  readonly Mode: UidMappingMode
+}
+
+/** Why a number or UID could not be mapped. */
+export const UID_UNRESOLVED_REASONS = [
+  /** The endpoint answered but left this key out of `Results`. */
+  'not_found',
+  /** The endpoint's answer broke the protocol (shape, unrequested keys, a bad value). */
+  'invalid_response',
+  /** The endpoint answered with a non-zero `Code` or a 4xx status. */
+  'rejected',
+  /** The endpoint refused the credentials (401 after one token refresh). */
+  'unauthorized',
+  /** No answer within the timeout, after the retries. */
+  'timeout',
+  /** Network errors or 5xx answers, after the retries. */
+  'unavailable',
+  /** The circuit breaker is open after repeated failures; no request was sent. */
+  'circuit_open',
+  /** The input is not a UID (empty, too long, control characters). */
+  'invalid_input',
+  /** The client was closed. */
+  'closed',
+] as const
+/** One reason. */
+export type UidUnresolvedReason = (typeof UID_UNRESOLVED_REASONS)[number]
+
+/**
+ * A number or UID could not be mapped. The message names the direction, the reason and a
+ * count, never a number or a UID.
+ */
+export class UidUnresolved extends CallwardenError {
+  readonly mode: UidMappingMode
+  readonly reason: UidUnresolvedReason
+  /** How many of the requested keys failed. */
+  readonly count: number
+  /** What went wrong, without the direction and count the message starts with. */
+  readonly detail: string
+
+  constructor(
+    mode: UidMappingMode,
+    reason: UidUnresolvedReason,
+    detail: string,
+    options?: { count?: number; cause?: unknown },
+  ) {
+    const count = options?.count ?? 1
+    super(
+      'ERR_UID_UNRESOLVED',
+      `${mode}: ${count} key${count === 1 ? '' : 's'} unresolved (${reason}): ${detail}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    )
+    this.name = 'UidUnresolved'
+    this.mode = mode
+    this.reason = reason
+    this.count = count
+    this.detail = detail
+  }
+}
+
+/** The longest UID accepted, in characters. */
+export const MAX_UID_LENGTH = 128
+
+const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u
+
+/** Returns why `uid` is not an acceptable UID, or `undefined` when it is. */
+export function uidProblem(uid: unknown): string | undefined {
+  if (typeof uid !== 'string') return 'not a string'
+  if (uid.trim().length === 0) return 'empty'
+  if (uid.length > MAX_UID_LENGTH) return `longer than ${MAX_UID_LENGTH} characters`
+  if (CONTROL.test(uid)) return 'contains control or format characters'
+  return undefined
+}
+
+/** What the response said about one requested key. */
+export type KeyOutcome =
+  | { readonly ok: true; readonly value: string }
+  | { readonly ok: false; readonly reason: UidUnresolvedReason; readonly detail: string }
+
+/**
+ * Reads a response body strictly. Problems with the response as a whole (not an object, a
+ * non-zero `Code`, `Results` not an array of `{Key, Value}` strings, a key that was not
+ * asked for, one key given two values) throw {@link UidUnresolved} for every key. Problems
+ * with one key (left out, or a value `checkValue` refuses) fail that key only, so one bad
+ * entry does not take down the lookups batched with it.
+ *
+ * @internal
+ */
+export function readUidMappingResponse(
+  mode: UidMappingMode,
+  body: unknown,
+  requested: readonly string[],
+  checkValue: (key: string, value: string) => string | undefined,
+): Map<string, KeyOutcome> {
+  const whole = (reason: UidUnresolvedReason, detail: string) =>
+    new UidUnresolved(mode, reason, detail, { count: requested.length })
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw whole('invalid_response', 'the response body is not a JSON object')
+  }
+  const { Code: code, Results: results } = body as Record<string, unknown>
+  if (typeof code !== 'number' || !Number.isInteger(code)) {
+    throw whole('invalid_response', '`Code` is missing or not an integer')
+  }
+  if (code !== 0) throw whole('rejected', `the endpoint answered Code ${code}`)
+  if (!Array.isArray(results)) throw whole('invalid_response', '`Results` is missing or not an array')
+  const wanted = new Set(requested)
+  const values = new Map<string, string>()
+  for (const [index, entry] of results.entries()) {
+    if (entry === null || typeof entry !== 'object') {
+      throw whole('invalid_response', `Results[${index}] is not an object`)
+    }
+    const { Key: key, Value: value } = entry as Record<string, unknown>
+    if (typeof key !== 'string' || typeof value !== 'string') {
+      throw whole('invalid_response', `Results[${index}] needs string Key and Value`)
+    }
+    if (!wanted.has(key)) throw whole('invalid_response', `Results[${index}] answers a key not requested`)
+    const earlier = values.get(key)
+    if (earlier !== undefined && earlier !== value) {
+      throw whole('invalid_response', `Results[${index}] gives a second, different value for a key`)
+    }
+    values.set(key, value)
+  }
+  const outcomes = new Map<string, KeyOutcome>()
+  for (const key of wanted) {
+    const value = values.get(key)
+    if (value === undefined) {
+      outcomes.set(key, {
+        ok: false,
+        reason: 'not_found',
+        detail: 'the endpoint left the key out of Results',
+      })
+      continue
+    }
+    const problem = checkValue(key, value)
+    outcomes.set(
+      key,
+      problem === undefined
+        ? { ok: true, value }
+        : { ok: false, reason: 'invalid_response', detail: problem },
+    )
+  }
+  return outcomes
+}

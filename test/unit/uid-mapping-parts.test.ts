@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../src/clock.js'
+import { CircuitBreaker } from '../../src/masking/uid-mapping/circuit-breaker.js'
+import { endpointUrlProblem } from '../../src/masking/uid-mapping/endpoint-url.js'
+import { MicroBatcher, type BatchOutcome } from '../../src/masking/uid-mapping/micro-batcher.js'
+import { readUidMappingResponse, UidUnresolved } from '../../src/masking/uid-mapping/uid-mapping-protocol.js'
+
+function recordingBatcher(windowMs = 5, maxBatchSize = 100) {
+  const batches: string[][] = []
+  let release: () => void = () => undefined
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const batcher = new MicroBatcher<string>({
+    windowMs,
+    maxBatchSize,
+    missing: (key) => new Error(`missing ${key}`),
+    execute: async (keys) => {
+      batches.push([...keys])
+      await gate
+      const outcome: BatchOutcome<string> = new Map()
+      for (const key of keys) {
+        if (key !== 'skip') outcome.set(key, { ok: true, value: key.toUpperCase() })
+      }
+      return outcome
+    },
+  })
+  return { batcher, batches, release }
+}
+
+describe('MicroBatcher', () => {
+  it('coalesces keys waiting or in flight, and fails keys the batch did not settle', async () => {
+    const { batcher, batches, release } = recordingBatcher()
+    const a = batcher.load('a')
+    const a2 = batcher.load('a')
+    const skip = batcher.load('skip')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const a3 = batcher.load('a') // in flight now
+    release()
+    expect(await Promise.all([a, a2, a3])).toEqual(['A', 'A', 'A'])
+    await expect(skip).rejects.toThrow('missing skip')
+    expect(batches).toEqual([['a', 'skip']])
+  })
+
+  it('sends a full batch without waiting for the window', async () => {
+    const { batcher, batches, release } = recordingBatcher(60_000, 2)
+    release()
+    const loads = ['a', 'b', 'c'].map((k) => batcher.load(k))
+    await Promise.all(loads.slice(0, 2))
+    expect(batches).toEqual([['a', 'b']])
+    batcher.failAll(new Error('closed'))
+    await expect(loads[2]).rejects.toThrow('closed')
+  })
+
+  it('fails every key of a batch whose execution rejects', async () => {
+    const batcher = new MicroBatcher<string>({
+      windowMs: 1,
+      maxBatchSize: 10,
+      missing: () => new Error('missing'),
+      execute: () => Promise.reject(new Error('down')),
+    })
+    await expect(Promise.all([batcher.load('a'), batcher.load('b')])).rejects.toThrow('down')
+  })
+})
+
+describe('CircuitBreaker', () => {
+  it('opens after the threshold, lets one probe through after the pause, and closes on success', () => {
+    const clock = new ManualClock(0)
+    const breaker = new CircuitBreaker({ failureThreshold: 3, openMs: 1_000, clock })
+    for (let i = 0; i < 3; i += 1) {
+      expect(breaker.tryPass()).toBe(true)
+      breaker.failure()
+    }
+    expect(breaker.state).toBe('open')
+    expect(breaker.tryPass()).toBe(false)
+    clock.advance(1_000)
+    expect(breaker.state).toBe('half-open')
+    expect(breaker.tryPass()).toBe(true)
+    expect(breaker.tryPass()).toBe(false) // one probe at a time
+    breaker.success()
+    expect(breaker.state).toBe('closed')
+  })
+
+  it('re-opens when the probe fails, and a neutral outcome frees the probe slot', () => {
+    const clock = new ManualClock(0)
+    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 100, clock })
+    breaker.failure()
+    clock.advance(100)
+    expect(breaker.tryPass()).toBe(true)
+    breaker.neutral()
+    expect(breaker.tryPass()).toBe(true)
+    breaker.failure()
+    expect(breaker.state).toBe('open')
+    clock.advance(-50) // a clock that goes backwards keeps it open
+    expect(breaker.tryPass()).toBe(false)
+  })
+})
+
+describe('readUidMappingResponse', () => {
+  const ok = () => undefined
+  it('refuses one key given two different values', () => {
+    expect(() =>
+      readUidMappingResponse(
+        'PhoneToUID',
+        {
+          Code: 0,
+          Results: [
+            { Key: 'a', Value: 'u1' },
+            { Key: 'a', Value: 'u2' },
+          ],
+        },
+        ['a'],
+        ok,
+      ),
+    ).toThrow(UidUnresolved)
+  })
+
+  it('accepts a key repeated with the same value, and reports each key on its own', () => {
+    const outcomes = readUidMappingResponse(
+      'PhoneToUID',
+      {
+        Code: 0,
+        Results: [
+          { Key: 'a', Value: 'u1' },
+          { Key: 'a', Value: 'u1' },
+          { Key: 'b', Value: 'bad' },
+        ],
+      },
+      ['a', 'b', 'c'],
+      (_key, value) => (value === 'bad' ? 'refused' : undefined),
+    )
+    expect(Object.fromEntries(outcomes)).toEqual({
+      a: { ok: true, value: 'u1' },
+      b: { ok: false, reason: 'invalid_response', detail: 'refused' },
+      c: { ok: false, reason: 'not_found', detail: 'the endpoint left the key out of Results' },
+    })
+  })
+
+  it.each([null, [], 'x', { Code: 0, Results: [null] }, { Code: 0.5, Results: [] }])(
+    'refuses a malformed body as a whole: %j',
+    (body) => {
+      expect(() => readUidMappingResponse('UIDToPhone', body, ['a'], ok)).toThrow(
+        expect.objectContaining({ reason: 'invalid_response', count: 1 }),
+      )
+    },
+  )
+})
+
+describe('endpointUrlProblem', () => {
+  it.each([
+    ['https://crm.example.com/map', true],
+    ['http://127.0.0.1:8080/map', true],
+    ['http://localhost/map', true],
+    ['http://[::1]:9000/map', true],
+    ['http://10.0.0.5/map', false],
+    ['http://127.0.0.1.nip.io/map', false],
+    ['ftp://crm.example.com/map', false],
+    ['https://crm.example.com/map#frag', false],
+  ])('%s allowed: %s', (url, allowed) => {
+    expect(endpointUrlProblem(url) === undefined).toBe(allowed)
+  })
+})
