@@ -1,9 +1,12 @@
 /**
- * `callwarden/masking` — phone-number normalisation and mask rules. (The UID-mapping
- * client, agent views and redaction are added to this module next.)
+ * `callwarden/masking` — phone-number normalisation, mask rules, who sees which form of a
+ * number (`NumberProtector`), the PhoneToUID / UIDToPhone client, screen-pop URLs, and the
+ * `agentView()` / `dialByUid()` pipeline middleware. Everything fails closed: when the real
+ * number cannot be protected properly, a fully masked one is shown instead.
  *
  * @module
  */
+export { agentView, dialByUid } from './agent-view-middleware.js'
 export {
   MASK_CHAR,
   MASK_STYLES,
@@ -53,3 +56,24 @@ export {
   type UidMappingRequest,
   type UidUnresolvedReason,
 } from './uid-mapping/uid-mapping-protocol.js'
+export {
+  NUMBER_VIEW_KINDS,
+  NumberProtector,
+  VIEWER_ROLES,
+  type NumberProtectorOptions,
+  type NumberView,
+  type NumberViewKind,
+  type ResolveUidRequest,
+  type TenantProtection,
+  type ViewRequest,
+  type Viewer,
+  type ViewerRole,
+} from './number-protector.js'
+export {
+  SCREEN_POP_PARAMS,
+  SCREEN_POP_TYPES,
+  ScreenPopInsecure,
+  buildScreenPopUrl,
+  type ScreenPopParams,
+  type ScreenPopType,
+} from './screen-pop-url.js'

@@ -73,6 +73,14 @@ export function maskNumber(input: string, options: MaskOptions = {}): string {
     if (error instanceof TypeError) throw error
     return maskUnreadable(input)
   }
+  return maskParsedNumber(parsed, style, format)
+}
+
+/**
+ * Masks an already parsed number (for callers that keep parses, such as agent views).
+ * @internal
+ */
+export function maskParsedNumber(parsed: ParsedNumber, style: MaskStyle, format: NumberFormat): string {
   const nsn = maskDigits(parsed.nationalNumber, style, parsed.areaCodeLength)
   switch (format) {
     case 'national':
@@ -110,8 +118,11 @@ export function maskDigits(digits: string, style: MaskStyle, areaCodeLength = 0)
   }
 }
 
-/** Fail-closed mask for input that could not be read: every character but separators hidden. */
-function maskUnreadable(input: string): string {
+/**
+ * Fail-closed mask for input that could not be read: every character but separators hidden.
+ * @internal
+ */
+export function maskUnreadable(input: string): string {
   const length = typeof input === 'string' ? input.replace(/[\s\-.()]/g, '').length : 0
   return MASK_CHAR.repeat(Math.max(4, Math.min(length, 20)))
 }

@@ -45,8 +45,11 @@ export type OutboundPurpose = (typeof OUTBOUND_PURPOSES)[number]
 /** A call the contact center is about to dial. */
 export interface OutboundCall extends CallEventBase {
   readonly type: 'outbound'
-  /** The number to dial (or, in UID mode, resolved from `toUid` by the masking module). */
-  readonly to: string
+  /**
+   * The number to dial. With `toUid`, leave it empty: the masking module's `dialByUid()`
+   * fills it in from the tenant's UID endpoint.
+   */
+  to: string
   /** The caller id presented. */
   readonly from?: string
   /** An opaque user id to dial instead of a number (UID protection mode). */

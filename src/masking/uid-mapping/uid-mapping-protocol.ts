@@ -40,6 +40,8 @@ export const UID_UNRESOLVED_REASONS = [
   'invalid_input',
   /** The client was closed. */
   'closed',
+  /** The tenant has no UID endpoint configured. */
+  'not_configured',
 ] as const
 /** One reason. */
 export type UidUnresolvedReason = (typeof UID_UNRESOLVED_REASONS)[number]

@@ -1,0 +1,131 @@
+/**
+ * Pipeline middleware of the masking module: `agentView()` rewrites what an agent's desk and
+ * screen pop receive; `dialByUid()` resolves the number behind a UID before an outbound call.
+ *
+ * @module
+ */
+import type { AgentViewEvent, OutboundCall } from '../pipeline/call-events.js'
+import type { Middleware } from '../pipeline/pipeline.js'
+import { NumberProtector } from './number-protector.js'
+import { parseScreenPopUrl, ScreenPopInsecure, withScreenPopMobile } from './screen-pop-url.js'
+import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
+
+/**
+ * Rewrites every number-bearing field of an agent-view event (`customerNumber` and the
+ * screen-pop URL's `mobile`) to what the agent may see under the tenant's protection mode.
+ *
+ * The real number is replaced by a fully masked one before anything that can fail or wait,
+ * so an error anywhere (a tenant lookup, the UID endpoint) leaves nothing real on the event.
+ * A screen-pop URL that is not HTTPS, or that carries the customer's number outside `mobile`,
+ * is removed from the event and the view is denied with `ERR_SCREENPOP_INSECURE_URL`.
+ *
+ * @example
+ * ```ts
+ * const chain = createPipeline<AgentViewEvent>().use(agentView(protector))
+ * const event = {
+ *   type: 'agent-view', tenantId: 'acme', callId: 'c-1', agentId: 'a-7', status: 100,
+ *   direction: 'inbound', customerNumber: '+8618912348352',
+ *   screenPopUrl: 'https://crm.example.com/#?mobile=18912348352&type=phone',
+ * } satisfies AgentViewEvent
+ * await chain.run(event)
+ * // event.customerNumber === '189****8352'
+ * // event.screenPopUrl === 'https://crm.example.com/#?mobile=189****8352&type=phone'
+ * ```
+ */
+export function agentView(protector: NumberProtector): Middleware<AgentViewEvent> {
+  return async function agentView(ctx, next) {
+    const event = ctx.event
+    const real = event.customerNumber
+    const realUrl = event.screenPopUrl
+    const withheld = protector.withheld(real).text
+    event.customerNumber = withheld
+    event.screenPopUrl = undefined
+    let url: URL | undefined
+    if (realUrl !== undefined) {
+      try {
+        url = parseScreenPopUrl(realUrl)
+        if (carriesNumberOutsideMobile(url, real)) {
+          throw new ScreenPopInsecure("the customer's number appears outside the `mobile` parameter")
+        }
+      } catch (error) {
+        if (!(error instanceof ScreenPopInsecure)) throw error
+        ctx.deny(error.code, error.message)
+        return
+      }
+      event.screenPopUrl = withScreenPopMobile(url, withheld)
+    }
+    const view = await protector.view({
+      tenantId: event.tenantId,
+      number: real,
+      viewer: { id: event.agentId, role: 'agent' },
+      callId: event.callId,
+    })
+    event.customerNumber = view.text
+    if (url !== undefined) event.screenPopUrl = withScreenPopMobile(url, view.text)
+    ctx.note('masking.view', `customer number shown as ${view.kind}`, { view: view.kind })
+    await next()
+  }
+}
+
+/**
+ * Resolves `toUid` to the number to dial (UID protection mode: agents dial customers they
+ * only know by UID). A UID that cannot be resolved denies the call with
+ * `ERR_UID_UNRESOLVED`; nothing is dialled on a guess.
+ *
+ * @example
+ * ```ts
+ * const outbound = createPipeline<OutboundCall>().use(dialByUid(protector))
+ * const decision = await outbound.run({
+ *   type: 'outbound', tenantId: 'acme', callId: 'c-2', to: '', toUid: '139abcdefg', agentId: 'a-7',
+ * })
+ * // allowed: decision.event.to is the E.164 number for the dialler (never shown to the agent)
+ * ```
+ */
+export function dialByUid(protector: NumberProtector): Middleware<OutboundCall> {
+  return async function dialByUid(ctx, next) {
+    const event = ctx.event
+    if (event.toUid !== undefined && event.toUid !== '') {
+      try {
+        event.to = await protector.resolveUid({
+          tenantId: event.tenantId,
+          uid: event.toUid,
+          actor: { id: event.agentId ?? 'system', role: 'agent' },
+          callId: event.callId,
+        })
+      } catch (error) {
+        if (!(error instanceof UidUnresolved)) throw error
+        ctx.deny(error.code, error.message, { reason: error.reason })
+        return
+      }
+    }
+    await next()
+  }
+}
+
+/** True when any part of the URL but its `mobile` parameter contains the number's digits. */
+function carriesNumberOutsideMobile(url: URL, number: string): boolean {
+  const digits = number.replace(/\D/g, '')
+  // The last 7 to 9 digits are what identify a subscriber, whatever the prefix notation.
+  const core = digits.slice(-Math.min(digits.length, 9))
+  if (core.length < 7) return false
+  const hash = url.hash.replace(/^#/, '')
+  const at = hash.indexOf('?')
+  const hashParams = new URLSearchParams(at === -1 ? '' : hash.slice(at + 1))
+  hashParams.delete('mobile')
+  const parts = [
+    url.hostname,
+    url.pathname,
+    at === -1 ? hash : hash.slice(0, at),
+    ...url.searchParams.values(),
+    ...hashParams.values(),
+  ]
+  return parts.some((part) => safeDecode(part).replace(/\D/g, '').includes(core))
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}

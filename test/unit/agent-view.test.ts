@@ -1,0 +1,322 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { AuditEventInput, AuditSink } from '../../src/audit/audit-event.js'
+import { ManualClock } from '../../src/clock.js'
+import {
+  NumberProtector,
+  UidUnresolved,
+  agentView,
+  buildScreenPopUrl,
+  dialByUid,
+  type TenantProtection,
+  type UidLookupResult,
+  type UidMappingClient,
+} from '../../src/masking/index.js'
+import type { AgentViewEvent, OutboundCall } from '../../src/pipeline/call-events.js'
+import { createPipeline } from '../../src/pipeline/pipeline.js'
+import type { ProtectionMode } from '../../src/store/tenant-registry.js'
+
+const REAL = '+8618912348352'
+const NSN = '18912348352'
+
+class RecordingAudit implements AuditSink {
+  readonly events: AuditEventInput[] = []
+  failing = false
+  append(event: AuditEventInput): Promise<void> {
+    if (this.failing) return Promise.reject(new Error('audit store down'))
+    this.events.push(event)
+    return Promise.resolve()
+  }
+}
+
+/** A UID-mapping client over a fixed table; numbers it does not know fail to map. */
+function tableClient(table: Record<string, string>, failWith?: UidUnresolved): UidMappingClient {
+  const lookup = (keys: readonly string[], mode: 'PhoneToUID' | 'UIDToPhone') => {
+    if (failWith) return Promise.reject(failWith)
+    const result = new Map<string, string>()
+    for (const key of keys) {
+      const value = mode === 'PhoneToUID' ? table[key] : Object.entries(table).find(([, v]) => v === key)?.[0]
+      if (value === undefined) return Promise.reject(new UidUnresolved(mode, 'not_found', 'unknown'))
+      result.set(key, value)
+    }
+    return Promise.resolve(result)
+  }
+  const unused = (): Promise<Map<string, UidLookupResult>> => Promise.reject(new Error('not used'))
+  return {
+    phoneToUid: (numbers) => lookup(numbers, 'PhoneToUID'),
+    uidToPhone: (uids) => lookup(uids, 'UIDToPhone'),
+    phoneToUidSettled: unused,
+    uidToPhoneSettled: unused,
+    stats: () => ({ requests: 0, batches: 0, cacheHits: 0, cacheMisses: 0, circuit: 'closed' }),
+    close: () => Promise.resolve(),
+  }
+}
+
+function setup(
+  mode: ProtectionMode,
+  options: { client?: UidMappingClient; protection?: Partial<TenantProtection> } = {},
+) {
+  const audit = new RecordingAudit()
+  const protector = new NumberProtector({
+    protectionOf: () => ({ mode, ...options.protection }),
+    uidClientFor: () => options.client,
+    audit,
+  })
+  const chain = createPipeline<AgentViewEvent>({ name: 'agent-view', clock: new ManualClock(0) }).use(
+    agentView(protector),
+  )
+  return { audit, protector, chain }
+}
+
+function agentEvent(overrides: Partial<AgentViewEvent> = {}): AgentViewEvent {
+  return {
+    type: 'agent-view',
+    tenantId: 'acme',
+    callId: 'call-1',
+    agentId: 'agent-7',
+    customerNumber: REAL,
+    screenPopUrl: `https://crm.example.com/#?mobile=${NSN}&type=phone&status=100`,
+    status: 100,
+    direction: 'inbound',
+    ...overrides,
+  }
+}
+
+describe('NumberProtector views', () => {
+  it.each([
+    ['none', 'admin', 'real', REAL],
+    ['none', 'agent', 'real', REAL],
+    ['none', 'auditor', 'masked', '189****8352'],
+    ['mask', 'admin', 'real', REAL],
+    ['mask', 'agent', 'masked', '189****8352'],
+    ['mask', 'auditor', 'masked', '189****8352'],
+    ['uid', 'admin', 'real', REAL],
+    ['uid', 'agent', 'uid', 'u-189'],
+    ['uid', 'auditor', 'masked', '189****8352'],
+  ] as const)('mode %s, %s sees the %s number', async (mode, role, kind, text) => {
+    const { protector } = setup(mode, { client: tableClient({ [REAL]: 'u-189' }) })
+    const view = await protector.view({ tenantId: 'acme', number: REAL, viewer: { id: 'u1', role } })
+    expect(view).toEqual({ kind, text })
+  })
+
+  it('audits an admin unmask before showing the number, and shows nothing when it cannot', async () => {
+    const { protector, audit } = setup('mask')
+    const view = await protector.view({
+      tenantId: 'acme',
+      number: REAL,
+      viewer: { id: 'admin-1', role: 'admin', sourceAddress: '10.0.0.9' },
+      callId: 'call-9',
+    })
+    expect(view.kind).toBe('real')
+    expect(audit.events).toEqual([
+      {
+        tenantId: 'acme',
+        actor: { id: 'admin-1', role: 'admin', sourceAddress: '10.0.0.9' },
+        action: 'number.unmask',
+        target: { type: 'call', id: 'call-9' },
+        outcome: 'success',
+        details: { mode: 'mask' },
+      },
+    ])
+    audit.failing = true
+    await expect(
+      protector.view({ tenantId: 'acme', number: REAL, viewer: { id: 'admin-1', role: 'admin' } }),
+    ).rejects.toThrow('audit store down')
+  })
+
+  it('uses the tenant style and region', async () => {
+    const { protector } = setup('mask', { protection: { style: 'last4', defaultRegion: 'GB' } })
+    const view = await protector.view({
+      tenantId: 'acme',
+      number: '07700 900123',
+      viewer: { id: 'a', role: 'agent' },
+    })
+    expect(view).toEqual({ kind: 'masked', text: '770090****' })
+  })
+
+  it('refuses an unknown role and a tenant style that would reveal the number', async () => {
+    const { protector } = setup('mask')
+    await expect(
+      protector.view({ tenantId: 'acme', number: REAL, viewer: { id: 'x', role: 'root' as 'admin' } }),
+    ).rejects.toThrow(TypeError)
+    const revealing = setup('mask', { protection: { style: 'none' } }).protector
+    await expect(
+      revealing.view({ tenantId: 'acme', number: REAL, viewer: { id: 'x', role: 'agent' } }),
+    ).rejects.toThrow(TypeError)
+  })
+})
+
+describe('agentView() middleware', () => {
+  it('masks customerNumber and the screen pop mobile in mask mode', async () => {
+    const { chain } = setup('mask')
+    const event = agentEvent()
+    const decision = await chain.run(event)
+    expect(decision.verdict).toBe('allow')
+    expect(event.customerNumber).toBe('189****8352')
+    expect(event.screenPopUrl).toBe('https://crm.example.com/#?mobile=189****8352&type=phone&status=100')
+  })
+
+  it('shows the UID in uid mode', async () => {
+    const { chain } = setup('uid', { client: tableClient({ [REAL]: 'u-189' }) })
+    const event = agentEvent()
+    await chain.run(event)
+    expect(event.customerNumber).toBe('u-189')
+    expect(event.screenPopUrl).toBe('https://crm.example.com/#?mobile=u-189&type=phone&status=100')
+  })
+
+  it.each([
+    ['the endpoint fails', tableClient({}, new UidUnresolved('PhoneToUID', 'timeout', 'slow'))],
+    ['the number is unknown', tableClient({})],
+    ['no endpoint is configured', undefined],
+  ])('fails closed in uid mode when %s: fully masked, and audited', async (_name, client) => {
+    const { chain, audit } = setup('uid', { client })
+    const event = agentEvent()
+    const decision = await chain.run(event)
+    expect(decision.verdict).toBe('allow')
+    expect(event.customerNumber).toBe('***********')
+    expect(event.screenPopUrl).toContain('mobile=***********&')
+    expect(audit.events).toMatchObject([
+      {
+        action: 'number.uid.unresolved',
+        outcome: 'failure',
+        reason: 'ERR_UID_UNRESOLVED',
+        target: { type: 'call', id: 'call-1' },
+      },
+    ])
+    expect(JSON.stringify(audit.events)).not.toContain(NSN)
+  })
+
+  it('leaves no real number on the event when the tenant lookup itself fails', async () => {
+    const protector = new NumberProtector({
+      protectionOf: () => Promise.reject(new Error('database down')),
+      audit: new RecordingAudit(),
+    })
+    const chain = createPipeline<AgentViewEvent>({ name: 'agent-view', clock: new ManualClock(0) }).use(
+      agentView(protector),
+    )
+    const event = agentEvent()
+    const decision = await chain.run(event)
+    expect(decision.verdict).toBe('deny')
+    expect(JSON.stringify(decision.event)).not.toContain(NSN)
+  })
+
+  it.each([
+    ['plain http', `http://crm.example.com/#?mobile=${NSN}`],
+    ['javascript:', `javascript:alert(1)`],
+    ['credentials', `https://user:pw@crm.example.com/#?mobile=${NSN}`],
+    ['the number elsewhere', `https://crm.example.com/customer/${NSN}#?mobile=${NSN}`],
+    ['the number in another parameter', `https://crm.example.com/#?mobile=${NSN}&nickName=0086${NSN}`],
+  ])('refuses a screen pop with %s, removing it from the event', async (_name, url) => {
+    const { chain } = setup('mask')
+    const event = agentEvent({ screenPopUrl: url })
+    const decision = await chain.run(event)
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
+    expect(event.screenPopUrl).toBeUndefined()
+    expect(JSON.stringify(decision)).not.toContain(NSN)
+  })
+
+  it("never puts the real number's digits into an agent view, whatever the number and mode", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^1[3-9]\d{9}$/),
+        fc.constantFrom<ProtectionMode>('mask', 'uid'),
+        fc.boolean(),
+        async (nsn, mode, endpointUp) => {
+          const client = tableClient(
+            { [`+86${nsn}`]: 'u-x' },
+            endpointUp ? undefined : new UidUnresolved('PhoneToUID', 'unavailable', 'down'),
+          )
+          const { chain } = setup(mode, { client })
+          const event = agentEvent({
+            customerNumber: `0086${nsn}`,
+            screenPopUrl: `https://crm.example.com/#/c?mobile=${nsn}&type=phone`,
+          })
+          await chain.run(event)
+          const shown = `${event.customerNumber} ${event.screenPopUrl ?? ''}`
+          expect(shown.replace(/\D/g, '')).not.toContain(nsn.slice(3, 7))
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+})
+
+describe('dialByUid() middleware', () => {
+  function outboundChain(client: UidMappingClient | undefined) {
+    const audit = new RecordingAudit()
+    const protector = new NumberProtector({
+      protectionOf: () => ({ mode: 'uid' }),
+      uidClientFor: () => client,
+      audit,
+    })
+    const chain = createPipeline<OutboundCall>({ name: 'outbound', clock: new ManualClock(0) }).use(
+      dialByUid(protector),
+    )
+    return { chain, audit }
+  }
+  const call = (toUid: string): OutboundCall => ({
+    type: 'outbound',
+    tenantId: 'acme',
+    callId: 'call-2',
+    to: '',
+    toUid,
+    agentId: 'agent-7',
+  })
+
+  it('fills in the number behind the UID', async () => {
+    const { chain } = outboundChain(tableClient({ [REAL]: 'u-189' }))
+    const decision = await chain.run(call('u-189'))
+    expect(decision.verdict).toBe('allow')
+    expect(decision.event.to).toBe(REAL)
+  })
+
+  it('denies with ERR_UID_UNRESOLVED, and audits, when the UID cannot be resolved', async () => {
+    const { chain, audit } = outboundChain(tableClient({}))
+    const decision = await chain.run(call('u-unknown'))
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons[0]).toMatchObject({
+      code: 'ERR_UID_UNRESOLVED',
+      details: { reason: 'not_found' },
+    })
+    expect(decision.event.to).toBe('')
+    expect(audit.events[0]).toMatchObject({
+      action: 'number.uid.unresolved',
+      target: { type: 'call', id: 'call-2' },
+    })
+    const unconfigured = await outboundChain(undefined).chain.run(call('u-189'))
+    expect(unconfigured.reasons[0]).toMatchObject({
+      code: 'ERR_UID_UNRESOLVED',
+      details: { reason: 'not_configured' },
+    })
+  })
+})
+
+describe('buildScreenPopUrl()', () => {
+  it('writes the parameters in the hash, after any route the page has', () => {
+    expect(buildScreenPopUrl('https://crm.example.com/', { mobile: '189****8352', status: 100 })).toBe(
+      'https://crm.example.com/#?mobile=189****8352&type=phone&status=100',
+    )
+    expect(
+      buildScreenPopUrl('https://crm.example.com/app#/customer', {
+        mobile: 'u-189',
+        type: 'im',
+        nickName: 'Zhang San',
+        sdkAppId: '1400000001',
+      }),
+    ).toBe(
+      'https://crm.example.com/app#/customer?mobile=u-189&type=im&nickName=Zhang+San&sdkAppId=1400000001',
+    )
+  })
+
+  it.each([
+    'http://crm.example.com/',
+    'ftp://crm.example.com/',
+    'https://u:p@crm.example.com/',
+    'crm.example.com',
+  ])('refuses %s with ERR_SCREENPOP_INSECURE_URL', (base) => {
+    expect(() => buildScreenPopUrl(base, {})).toThrow(
+      expect.objectContaining({ code: 'ERR_SCREENPOP_INSECURE_URL' }),
+    )
+  })
+})
