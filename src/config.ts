@@ -11,6 +11,9 @@ import { z } from 'zod'
 import { ConfigInvalid, type InvalidField } from './errors.js'
 import { datasetDeclarationSchema } from './store/data-map/dataset.js'
 import { parseBlobUrl, parseDatabaseUrl } from './lib/storage-urls.js'
+import { TENANT_ID_PATTERN } from './lib/tenant-id.js'
+import { MASK_STYLES, NUMBER_FORMATS } from './masking/mask-number.js'
+import { uidEndpointSettingsSchema } from './masking/uid-mapping/uid-mapping-client.js'
 
 /** The default embedded database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./.callwarden/callwarden.db'
@@ -18,6 +21,12 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./.callwarden/callwarden.db'
 export const DEFAULT_BLOB_URL = 'file:./.callwarden/blobs'
 /** The configuration file read when none is named. */
 export const DEFAULT_CONFIG_FILE = 'callwarden.config.json'
+
+/** Mask styles a tenant may choose (`none` is not one: an unmasked tenant uses protection mode `none`). */
+const TENANT_MASK_STYLES = MASK_STYLES.filter((style) => style !== 'none') as [
+  Exclude<(typeof MASK_STYLES)[number], 'none'>,
+  ...Exclude<(typeof MASK_STYLES)[number], 'none'>[],
+]
 
 /** pino log levels. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -94,6 +103,41 @@ export const configSchema = z
       })
       .strict()
       .default({ observeAllows: false }),
+    /** How numbers are shown (the protection mode itself is per tenant, in `cw_tenants`). */
+    masking: z
+      .object({
+        /**
+         * Mask style of tenants in `mask` mode, and of auditor views.
+         * @defaultValue `'middle4'`
+         */
+        style: z.enum(TENANT_MASK_STYLES).default('middle4'),
+        /**
+         * How masked numbers are written: `national` (`189****8352`), `platform`
+         * (`0086189****8352`) or `e164`.
+         * @defaultValue `'national'`
+         */
+        format: z.enum(NUMBER_FORMATS).default('national'),
+        /**
+         * Per-tenant settings: a mask style, and the UID-mapping endpoint of tenants in
+         * `uid` mode (`url`, `auth` as `{ type: 'basic', username, password }` or
+         * `{ type: 'oauth2', tokenUrl, clientId, clientSecret, scope? }`, and the client's
+         * batching, cache, timeout, retry and breaker settings).
+         * @defaultValue `{}`
+         */
+        tenants: z
+          .record(
+            z.string().regex(TENANT_ID_PATTERN, `a tenant id matching ${TENANT_ID_PATTERN}`),
+            z
+              .object({
+                style: z.enum(TENANT_MASK_STYLES).optional(),
+                uidEndpoint: uidEndpointSettingsSchema.optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({ style: 'middle4', format: 'national', tenants: {} }),
   })
   .strict()
 

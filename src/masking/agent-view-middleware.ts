@@ -14,14 +14,16 @@ import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
  * Rewrites every number-bearing field of an agent-view event (`customerNumber` and the
  * screen-pop URL's `mobile`) to what the agent may see under the tenant's protection mode.
  *
- * The real number is replaced by a fully masked one before anything that can fail or wait,
- * so an error anywhere (a tenant lookup, the UID endpoint) leaves nothing real on the event.
- * A screen-pop URL that is not HTTPS, or that carries the customer's number outside `mobile`,
- * is removed from the event and the view is denied with `ERR_SCREENPOP_INSECURE_URL`.
+ * Put it first in the chain. It withholds the number (fully masked) at once, so the rest of
+ * the chain, the observers and any denial only ever see the withheld form; once the rest of
+ * the chain has allowed the view, it shows the agent's form (masked, or the UID). An error
+ * anywhere (a tenant lookup, the UID endpoint) leaves the number withheld. A screen-pop URL
+ * that is not HTTPS, or that carries the customer's number outside `mobile`, is removed from
+ * the event and the view denied with `ERR_SCREENPOP_INSECURE_URL`.
  *
  * @example
  * ```ts
- * const chain = createPipeline<AgentViewEvent>().use(agentView(protector))
+ * const chain = createPipeline<AgentViewEvent>().use(agentView(protector)).use(validateCallEvent())
  * const event = {
  *   type: 'agent-view', tenantId: 'acme', callId: 'c-1', agentId: 'a-7', status: 100,
  *   direction: 'inbound', customerNumber: '+8618912348352',
@@ -35,14 +37,21 @@ import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
 export function agentView(protector: NumberProtector): Middleware<AgentViewEvent> {
   return async function agentView(ctx, next) {
     const event = ctx.event
-    const real = event.customerNumber
-    const realUrl = event.screenPopUrl
-    const withheld = protector.withheld(real).text
+    const real: unknown = event.customerNumber
+    const realUrl: unknown = event.screenPopUrl
+    const withheld = protector.withheld(typeof real === 'string' ? real : '').text
     event.customerNumber = withheld
     event.screenPopUrl = undefined
+    if (typeof real !== 'string' || real.length === 0) {
+      ctx.deny('ERR_EVENT_INVALID', "event field 'customerNumber' is invalid; allowed: a non-empty string", {
+        field: 'customerNumber',
+      })
+      return
+    }
     let url: URL | undefined
     if (realUrl !== undefined) {
       try {
+        if (typeof realUrl !== 'string') throw new ScreenPopInsecure('not a string')
         url = parseScreenPopUrl(realUrl)
         if (carriesNumberOutsideMobile(url, real)) {
           throw new ScreenPopInsecure("the customer's number appears outside the `mobile` parameter")
@@ -54,6 +63,8 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
       }
       event.screenPopUrl = withScreenPopMobile(url, withheld)
     }
+    await next()
+    if (ctx.denied) return
     const view = await protector.view({
       tenantId: event.tenantId,
       number: real,
@@ -63,7 +74,6 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
     event.customerNumber = view.text
     if (url !== undefined) event.screenPopUrl = withScreenPopMobile(url, view.text)
     ctx.note('masking.view', `customer number shown as ${view.kind}`, { view: view.kind })
-    await next()
   }
 }
 

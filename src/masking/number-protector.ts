@@ -65,7 +65,7 @@ export interface NumberProtectorOptions {
   /** The tenant's protection settings (from `cw_tenants` and configuration). */
   readonly protectionOf: (tenantId: string) => TenantProtection | Promise<TenantProtection>
   /** The tenant's UID-mapping client, when it has an endpoint. */
-  readonly uidClientFor?: (tenantId: string) => UidMappingClient | undefined
+  readonly uidClientFor?: (tenantId: string, protection: TenantProtection) => UidMappingClient | undefined
   /** Where unmasking and mapping failures are recorded. */
   readonly audit: AuditSink
   /**
@@ -176,7 +176,7 @@ export class NumberProtector {
       case 'agent': {
         if (protection.mode === 'none') return { kind: 'real', text: number }
         if (protection.mode === 'mask') return masked()
-        return this.#uidView(request, region, style)
+        return this.#uidView(request, protection, region, style)
       }
     }
   }
@@ -186,7 +186,8 @@ export class NumberProtector {
    * event) when the tenant has no endpoint or the endpoint cannot resolve it.
    */
   async resolveUid(request: ResolveUidRequest): Promise<string> {
-    const client = this.#options.uidClientFor?.(request.tenantId)
+    const protection = await this.#options.protectionOf(request.tenantId)
+    const client = this.#options.uidClientFor?.(request.tenantId, protection)
     try {
       if (client === undefined) {
         throw new UidUnresolved('UIDToPhone', 'not_configured', 'the tenant has no UID endpoint configured')
@@ -210,8 +211,13 @@ export class NumberProtector {
     }
   }
 
-  async #uidView(request: ViewRequest, region: string, style: MaskStyle): Promise<NumberView> {
-    const client = this.#options.uidClientFor?.(request.tenantId)
+  async #uidView(
+    request: ViewRequest,
+    protection: TenantProtection,
+    region: string,
+    style: MaskStyle,
+  ): Promise<NumberView> {
+    const client = this.#options.uidClientFor?.(request.tenantId, protection)
     const parsed = this.#parse(request.number, region)
     let failure: UidUnresolved
     if (client === undefined) {

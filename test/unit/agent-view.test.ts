@@ -186,6 +186,26 @@ describe('agentView() middleware', () => {
     expect(JSON.stringify(audit.events)).not.toContain(NSN)
   })
 
+  it('withholds the number from the rest of the chain, and keeps it withheld when a later step denies', async () => {
+    const { protector, audit } = setup('uid', { client: tableClient({ [REAL]: 'u-189' }) })
+    const seen: string[] = []
+    const chain = createPipeline<AgentViewEvent>({ name: 'agent-view', clock: new ManualClock(0) })
+      .use(agentView(protector))
+      .use(async (ctx) => {
+        seen.push(ctx.event.customerNumber, ctx.event.screenPopUrl ?? '')
+        ctx.deny('ERR_TENANT_INACTIVE', 'suspended')
+      })
+    const event = agentEvent()
+    const decision = await chain.run(event)
+    expect(decision.verdict).toBe('deny')
+    expect(seen).toEqual([
+      '***********',
+      'https://crm.example.com/#?mobile=***********&type=phone&status=100',
+    ])
+    expect(event.customerNumber).toBe('***********')
+    expect(audit.events).toEqual([])
+  })
+
   it('leaves no real number on the event when the tenant lookup itself fails', async () => {
     const protector = new NumberProtector({
       protectionOf: () => Promise.reject(new Error('database down')),

@@ -145,45 +145,62 @@ const positiveInt = z.number().int().positive()
 const nonNegativeInt = z.number().int().nonnegative()
 const secret = z.string().min(1)
 
-const optionsSchema = z.object({
-  url: z.string().refine((url) => endpointUrlProblem(url) === undefined, {
-    error: (i) => `url ${endpointUrlProblem(String(i.input))}`,
-  }),
-  auth: z.discriminatedUnion('type', [
-    z.object({
-      type: z.literal('basic'),
-      username: z
-        .string()
-        .min(1)
-        .refine((u) => !u.includes(':'), "must not contain ':'"),
-      password: secret,
+/**
+ * The settings of a tenant's UID endpoint as configuration holds them (the client's options
+ * without the clock and injected parts, and without `defaultRegion`, which comes from the
+ * tenant).
+ */
+export const uidEndpointSettingsSchema = z
+  .object({
+    url: z.string().refine((url) => endpointUrlProblem(url) === undefined, {
+      error: (i) => `url ${endpointUrlProblem(String(i.input))}`,
     }),
-    z.object({
-      type: z.literal('oauth2'),
-      tokenUrl: z.string().refine((url) => endpointUrlProblem(url) === undefined, {
-        error: (i) => `tokenUrl ${endpointUrlProblem(String(i.input))}`,
+    auth: z.discriminatedUnion('type', [
+      z.object({
+        type: z.literal('basic'),
+        username: z
+          .string()
+          .min(1)
+          .refine((u) => !u.includes(':'), "must not contain ':'"),
+        password: secret,
       }),
-      clientId: secret,
-      clientSecret: secret,
-      scope: z.string().min(1).optional(),
-      clientAuth: z.enum(OAUTH_CLIENT_AUTH_METHODS).optional(),
-    }),
-  ]),
+      z.object({
+        type: z.literal('oauth2'),
+        tokenUrl: z.string().refine((url) => endpointUrlProblem(url) === undefined, {
+          error: (i) => `tokenUrl ${endpointUrlProblem(String(i.input))}`,
+        }),
+        clientId: secret,
+        clientSecret: secret,
+        scope: z.string().min(1).optional(),
+        clientAuth: z.enum(OAUTH_CLIENT_AUTH_METHODS).optional(),
+      }),
+    ]),
+    defaultRegion: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as CN')
+      .default('CN'),
+    numberFormat: z.enum(UID_WIRE_NUMBER_FORMATS).default('national'),
+    batchWindowMs: nonNegativeInt.max(1_000).default(10),
+    maxBatchSize: positiveInt.max(10_000).default(200),
+    cacheSize: positiveInt.max(10_000_000).default(10_000),
+    cacheTtlMs: positiveInt.default(300_000),
+    timeoutMs: positiveInt.max(120_000).default(2_000),
+    retries: nonNegativeInt.max(10).default(2),
+    retryBaseDelayMs: nonNegativeInt.default(50),
+    retryMaxDelayMs: nonNegativeInt.default(1_000),
+    breakerFailureThreshold: positiveInt.default(5),
+    breakerOpenMs: positiveInt.default(10_000),
+  })
+  .strict()
+
+/** A tenant's UID endpoint settings as written in configuration. */
+export type UidEndpointSettings = z.input<typeof uidEndpointSettingsSchema>
+
+const optionsSchema = uidEndpointSettingsSchema.extend({
   defaultRegion: z
     .string()
     .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as CN')
     .default('CN'),
-  numberFormat: z.enum(UID_WIRE_NUMBER_FORMATS).default('national'),
-  batchWindowMs: nonNegativeInt.max(1_000).default(10),
-  maxBatchSize: positiveInt.max(10_000).default(200),
-  cacheSize: positiveInt.max(10_000_000).default(10_000),
-  cacheTtlMs: positiveInt.default(300_000),
-  timeoutMs: positiveInt.max(120_000).default(2_000),
-  retries: nonNegativeInt.max(10).default(2),
-  retryBaseDelayMs: nonNegativeInt.default(50),
-  retryMaxDelayMs: nonNegativeInt.default(1_000),
-  breakerFailureThreshold: positiveInt.default(5),
-  breakerOpenMs: positiveInt.default(10_000),
 })
 
 /** Reasons that mean the endpoint could not be reached in time: retried, and counted by the breaker. */
