@@ -1,6 +1,8 @@
 /**
- * `callwarden/masking` — phone-number normalisation and mask rules. (The UID-mapping
- * client, agent views and redaction are added to this module next.)
+ * `callwarden/masking` — phone-number normalisation and mask rules, and redaction of free
+ * text: resident ID numbers, bank cards, e-mail addresses and phone numbers are replaced
+ * by tokens (`redactText`). (The UID-mapping client and agent views are added to this
+ * module next.)
  *
  * @module
  */
@@ -24,3 +26,14 @@ export {
   type NumberProblem,
   type ParsedNumber,
 } from './phone-number.js'
+export { redactText, type RedactTextOptions, type RedactionResult } from './redaction/redact-text.js'
+export {
+  REDACTED_TOKEN,
+  REDACTION_KINDS,
+  REDACTION_LOCALES,
+  REDACTION_TOKENS,
+  type RedactionFinding,
+  type RedactionKind,
+  type RedactionLocale,
+  type RedactionToken,
+} from './redaction/redaction-kinds.js'
