@@ -1,11 +1,18 @@
 /**
  * `callwarden/masking` — phone-number normalisation and mask rules, and redaction of free
- * text: resident ID numbers, bank cards, e-mail addresses and phone numbers are replaced
- * by tokens (`redactText`). (The UID-mapping client and agent views are added to this
- * module next.)
+ * text and IVR inputs: resident ID numbers, bank cards, e-mail addresses and phone numbers
+ * are replaced by tokens (`redactText`), and IVR inputs are stored redacted with a keyed
+ * hash for matching (`ivrInput`, `hashIvrValue`). (The UID-mapping client and agent views
+ * are added to this module next.)
  *
  * @module
  */
+export {
+  IVR_HASH_KEY_MIN_BYTES,
+  hashIvrValue,
+  ivrInput,
+  type IvrInputOptions,
+} from './ivr-input-middleware.js'
 export {
   MASK_CHAR,
   MASK_STYLES,
