@@ -9,6 +9,12 @@
  * What redaction detects, in the order it looks for them: identity numbers and bank cards
  * first (they carry checksums, so they are the most certain), then e-mail addresses, then
  * phone numbers in what is left. An 18-digit ID is therefore never also reported as a phone.
+ *
+ * @example
+ * ```ts
+ * const counts = Object.fromEntries(REDACTION_KINDS.map((k) => [k, 0]))
+ * for (const f of redactText(note).findings) counts[f.kind] += 1
+ * ```
  */
 export const REDACTION_KINDS = ['cn-resident-id', 'bank-card', 'email', 'phone'] as const
 /** One kind of sensitive span. */
@@ -17,6 +23,11 @@ export type RedactionKind = (typeof REDACTION_KINDS)[number]
 /**
  * The token each kind is replaced by. Tokens hold no digit and no `@`, so redacting a
  * redacted text finds nothing new.
+ *
+ * @example
+ * ```ts
+ * REDACTION_TOKENS['bank-card'] // '[CARD]'
+ * ```
  */
 export const REDACTION_TOKENS = {
   'cn-resident-id': '[CN_ID]',
@@ -44,6 +55,11 @@ export type RedactionLocale = (typeof REDACTION_LOCALES)[number]
 /**
  * One sensitive span that was redacted. It never carries the matched value: offsets point
  * into the original text, which the caller already holds.
+ *
+ * @example
+ * ```ts
+ * redactText('手机13912345678').findings[0] // { kind: 'phone', start: 2, end: 13, replacement: '[PHONE]' }
+ * ```
  */
 export interface RedactionFinding {
   readonly kind: RedactionKind
