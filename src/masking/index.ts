@@ -1,12 +1,19 @@
 /**
  * `callwarden/masking` — phone-number normalisation, mask rules, who sees which form of a
- * number (`NumberProtector`), the PhoneToUID / UIDToPhone client, screen-pop URLs, and the
- * `agentView()` / `dialByUid()` pipeline middleware. Everything fails closed: when the real
+ * number (`NumberProtector`), the PhoneToUID / UIDToPhone client, screen-pop URLs, the
+ * `agentView()` / `dialByUid()` pipeline middleware, and redaction of free text and IVR
+ * inputs (`redactText`, `ivrInput`, `hashIvrValue`). Everything fails closed: when a real
  * number cannot be protected properly, a fully masked one is shown instead.
  *
  * @module
  */
 export { agentView, dialByUid } from './agent-view-middleware.js'
+export {
+  IVR_HASH_KEY_MIN_BYTES,
+  hashIvrValue,
+  ivrInput,
+  type IvrInputOptions,
+} from './ivr-input-middleware.js'
 export {
   MASK_CHAR,
   MASK_STYLES,
@@ -77,3 +84,15 @@ export {
   type ScreenPopParams,
   type ScreenPopType,
 } from './screen-pop-url.js'
+export { redactText, type RedactTextOptions, type RedactionResult } from './redaction/redact-text.js'
+export {
+  REDACTED_TOKEN,
+  REDACTION_KINDS,
+  REDACTION_LOCALES,
+  REDACTION_TOKENS,
+  type RedactionFinding,
+  type RedactionKind,
+  type RedactionLocale,
+  type RedactionToken,
+} from './redaction/redaction-kinds.js'
+export { type Masking, type MaskingSettings } from './masking-service.js'

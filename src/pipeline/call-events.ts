@@ -79,8 +79,14 @@ export interface IvrInputEvent extends CallEventBase {
   readonly type: 'ivr-input'
   /** The IVR variable, e.g. `dtmf`. */
   readonly variable: string
-  /** What the caller keyed in; never logged. */
+  /** What the caller keyed in; never logged. The masking module rewrites it redacted. */
   value: string
+  /**
+   * A keyed hash of what the caller keyed in (`hmac-sha256:<hex>`), set by the masking
+   * module when it redacts `value`, so that stored inputs can still be matched against a
+   * known value without keeping it.
+   */
+  valueHash?: string
 }
 
 /** A call ended and its service record is about to be written. */
