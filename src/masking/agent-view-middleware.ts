@@ -6,8 +6,8 @@
  */
 import type { AgentViewEvent, OutboundCall } from '../pipeline/call-events.js'
 import type { Middleware } from '../pipeline/pipeline.js'
-import { NumberProtector } from './number-protector.js'
-import { parseScreenPopUrl, ScreenPopInsecure, withScreenPopMobile } from './screen-pop-url.js'
+import { NUMBER_VIEW_KINDS, NumberProtector, type NumberViewKind } from './number-protector.js'
+import { ScreenPopInsecure, ScreenPopTemplate } from './screen-pop-url.js'
 import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
 
 /**
@@ -48,12 +48,12 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
       })
       return
     }
-    let url: URL | undefined
+    let screenPop: ScreenPopTemplate | undefined
     if (realUrl !== undefined) {
       try {
         if (typeof realUrl !== 'string') throw new ScreenPopInsecure('not a string')
-        url = parseScreenPopUrl(realUrl)
-        if (carriesNumberOutsideMobile(url, real)) {
+        screenPop = new ScreenPopTemplate(realUrl)
+        if (screenPop.carriesDigits(subscriberDigits(real))) {
           throw new ScreenPopInsecure("the customer's number appears outside the `mobile` parameter")
         }
       } catch (error) {
@@ -61,7 +61,7 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
         ctx.deny(error.code, error.message)
         return
       }
-      event.screenPopUrl = withScreenPopMobile(url, withheld)
+      event.screenPopUrl = screenPop.withMobile(withheld)
     }
     await next()
     if (ctx.denied) return
@@ -72,8 +72,8 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
       callId: event.callId,
     })
     event.customerNumber = view.text
-    if (url !== undefined) event.screenPopUrl = withScreenPopMobile(url, view.text)
-    ctx.note('masking.view', `customer number shown as ${view.kind}`, { view: view.kind })
+    if (screenPop !== undefined) event.screenPopUrl = screenPop.withMobile(view.text)
+    ctx.note('masking.view', VIEW_NOTES[view.kind], VIEW_DETAILS[view.kind])
   }
 }
 
@@ -112,30 +112,23 @@ export function dialByUid(protector: NumberProtector): Middleware<OutboundCall> 
   }
 }
 
-/** True when any part of the URL but its `mobile` parameter contains the number's digits. */
-function carriesNumberOutsideMobile(url: URL, number: string): boolean {
-  const digits = number.replace(/\D/g, '')
-  // The last 7 to 9 digits are what identify a subscriber, whatever the prefix notation.
-  const core = digits.slice(-Math.min(digits.length, 9))
-  if (core.length < 7) return false
-  const hash = url.hash.replace(/^#/, '')
-  const at = hash.indexOf('?')
-  const hashParams = new URLSearchParams(at === -1 ? '' : hash.slice(at + 1))
-  hashParams.delete('mobile')
-  const parts = [
-    url.hostname,
-    url.pathname,
-    at === -1 ? hash : hash.slice(0, at),
-    ...url.searchParams.values(),
-    ...hashParams.values(),
-  ]
-  return parts.some((part) => safeDecode(part).replace(/\D/g, '').includes(core))
+const VIEW_NOTES: Record<NumberViewKind, string> = {
+  real: 'customer number shown as real',
+  masked: 'customer number shown as masked',
+  uid: 'customer number shown as uid',
+  withheld: 'customer number shown as withheld',
 }
+const VIEW_DETAILS = Object.fromEntries(
+  NUMBER_VIEW_KINDS.map((kind) => [kind, Object.freeze({ view: kind })]),
+) as Record<NumberViewKind, Readonly<{ view: NumberViewKind }>>
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
+/**
+ * The digits that identify a subscriber whatever prefix notation is used (`+86`, `0086`,
+ * a trunk `0`): the last nine, or all of them for shorter numbers. Fewer than seven digits
+ * are not looked for (the NUL returned then is in no digit string).
+ */
+function subscriberDigits(number: string): string {
+  const digits = number.replace(/\D/g, '')
+  const core = digits.slice(-Math.min(digits.length, 9))
+  return core.length < 7 ? '\u0000' : core
 }

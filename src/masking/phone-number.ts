@@ -123,7 +123,14 @@ export function parseNumber(input: string, options: NormalizeOptions = {}): Pars
  * ```
  */
 export function formatPlatformNumber(e164: string): string {
-  const parsed = parseNumber(e164)
+  return formatParsedPlatformNumber(parseNumber(e164))
+}
+
+/**
+ * {@link formatPlatformNumber} for a number already parsed.
+ * @internal
+ */
+export function formatParsedPlatformNumber(parsed: ParsedNumber): string {
   return `00${parsed.countryCode}${platformTrunk(parsed)}${parsed.nationalNumber}`
 }
 

@@ -197,7 +197,7 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
       await run.dispatch(this.#middleware, 0)
     } catch (error) {
       if (error instanceof PipelineMisuse) run.misuse ??= error
-      const middleware = run.origins.get(error as object) ?? this.#options.name
+      const middleware = run.origins?.get(error as object) ?? this.#options.name
       if (run.misuse === undefined) {
         failure = { middleware, error }
         if (!run.context.denied) this.#options.failMode(run.context, error, middleware)
@@ -238,15 +238,17 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
   ): Decision<E> {
     return Object.freeze({
       verdict,
-      reasons: Object.freeze([...run.reasons]),
+      // The run is over: its arrays are frozen as they are rather than copied.
+      reasons: Object.freeze(run.reasons),
       event,
-      trace: Object.freeze([...run.trace]),
+      trace: Object.freeze(run.trace),
       decidedAt,
       ...(failure === undefined ? {} : { failure }),
     })
   }
 
   async #notify(decision: Decision<E>): Promise<void> {
+    if (this.#observers.length === 0) return
     for (const observer of this.#observers) {
       try {
         await observer(decision)
@@ -262,7 +264,7 @@ class Run<E extends CallEventBase> {
   readonly reasons: DecisionReason[] = []
   readonly trace: string[] = []
   /** Which middleware an error was first thrown from. */
-  readonly origins = new WeakMap<object, string>()
+  origins: WeakMap<object, string> | undefined
   readonly context: CallContext<E>
   misuse: PipelineMisuse | undefined
   /** True once the run went past the last middleware (nobody stopped the chain). */
@@ -271,13 +273,17 @@ class Run<E extends CallEventBase> {
 
   constructor(event: E, clock: Clock, signal: AbortSignal | undefined) {
     let denied = false
+    let state: Map<string, unknown> | undefined
     const reasons = this.reasons
     const current = (): string => this.#current
     this.context = {
       event,
       tenantId: event.tenantId,
       clock,
-      state: new Map(),
+      // Most runs never share state; the map is made on first use.
+      get state() {
+        return (state ??= new Map())
+      },
       signal,
       get denied() {
         return denied
@@ -311,9 +317,13 @@ class Run<E extends CallEventBase> {
       if (this.context.denied) {
         return this.#misuse(entry.name, 'next() called after deny(); a denial is terminal')
       }
-      downstream = this.dispatch(chain, index + 1).finally(() => {
+      const settle = (): void => {
         settled = true
         this.#current = entry.name
+      }
+      downstream = this.dispatch(chain, index + 1).then(settle, (error: unknown) => {
+        settle()
+        throw error
       })
       // A middleware that forgets to await must not turn into an unhandled rejection.
       downstream.catch(() => undefined)
@@ -324,8 +334,8 @@ class Run<E extends CallEventBase> {
     try {
       await entry.fn(this.context, next)
     } catch (error) {
-      if (error !== null && typeof error === 'object' && !this.origins.has(error)) {
-        this.origins.set(error, entry.name)
+      if (error !== null && typeof error === 'object' && !this.origins?.has(error)) {
+        ;(this.origins ??= new WeakMap()).set(error, entry.name)
       }
       throw error
     }
@@ -354,7 +364,10 @@ function reason(
     code,
     message,
     middleware,
-    ...(details === undefined ? {} : { details: Object.freeze({ ...details }) }),
+    // Frozen details (a middleware's constants) are shared rather than copied.
+    ...(details === undefined
+      ? {}
+      : { details: Object.isFrozen(details) ? details : Object.freeze({ ...details }) }),
   })
 }
 

@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache'
 import { z } from 'zod'
 import { systemClock, type Clock } from '../../clock.js'
 import { ConfigInvalid } from '../../errors.js'
-import { formatPlatformNumber, parseNumber, type ParsedNumber } from '../phone-number.js'
+import { formatParsedPlatformNumber, parseNumber, type ParsedNumber } from '../phone-number.js'
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js'
 import { endpointUrlProblem } from './endpoint-url.js'
 import {
@@ -272,8 +272,12 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
   let cacheHits = 0
   let cacheMisses = 0
 
+  // Numbers are parsed once per input string, and their parse travels with the batch.
+  const parsedByInput = new LRUCache<string, ParsedNumber>({ max: o.cacheSize })
+  const parsedByWire = new Map<string, ParsedNumber>()
+
   const toWire = (number: ParsedNumber): string => {
-    const platform = formatPlatformNumber(number.e164)
+    const platform = formatParsedPlatformNumber(number)
     return o.numberFormat === 'national' && number.region === o.defaultRegion
       ? platform.slice(2 + number.countryCode.length)
       : platform
@@ -340,26 +344,32 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
     return result
   }
 
+  const wireNumber = (wire: string): ParsedNumber => parsedByWire.get(wire) ?? parseNumber(wire, o)
+
   const phoneBatcher = new MicroBatcher<string>({
     windowMs: o.batchWindowMs,
     maxBatchSize: o.maxBatchSize,
     missing: () => new UidUnresolved('PhoneToUID', 'not_found', 'the batch did not settle the key'),
     execute: async (wireNumbers) => {
-      const outcomes = await runBatch('PhoneToUID', wireNumbers, (wire, uid) => {
-        const problem = uidProblem(uid)
-        if (problem !== undefined) return `the UID returned is ${problem}`
-        // An endpoint that echoes numbers back would put real numbers in agents' views.
-        if (uid.replace(/\D/g, '').includes(parseNumber(wire, o).nationalNumber)) {
-          return 'the UID returned contains the number it stands for'
-        }
-        return undefined
-      })
-      return toBatchOutcome('PhoneToUID', outcomes, (wire, uid) => {
-        const e164 = parseNumber(wire, o).e164
-        uidByNumber.set(e164, uid)
-        numberByUid.set(uid, e164)
-        return uid
-      })
+      try {
+        const outcomes = await runBatch('PhoneToUID', wireNumbers, (wire, uid) => {
+          const problem = uidProblem(uid)
+          if (problem !== undefined) return `the UID returned is ${problem}`
+          // An endpoint that echoes numbers back would put real numbers in agents' views.
+          if (uid.replace(/\D/g, '').includes(wireNumber(wire).nationalNumber)) {
+            return 'the UID returned contains the number it stands for'
+          }
+          return undefined
+        })
+        return toBatchOutcome('PhoneToUID', outcomes, (wire, uid) => {
+          const e164 = wireNumber(wire).e164
+          uidByNumber.set(e164, uid)
+          numberByUid.set(uid, e164)
+          return uid
+        })
+      } finally {
+        for (const wire of wireNumbers) parsedByWire.delete(wire)
+      }
     },
   })
 
@@ -405,9 +415,9 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
   const lookupUid = (input: string): Promise<string> => {
     if (closing.signal.aborted)
       return Promise.reject(new UidUnresolved('PhoneToUID', 'closed', 'the client was closed'))
-    let number: ParsedNumber
+    let number = parsedByInput.get(input)
     try {
-      number = parseNumber(input, o)
+      number ??= parseNumber(input, o)
     } catch (error) {
       return Promise.reject(
         new UidUnresolved('PhoneToUID', 'invalid_input', 'the input is not a phone number', { cause: error }),
@@ -418,8 +428,11 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
       cacheHits += 1
       return Promise.resolve(cached)
     }
+    parsedByInput.set(input, number)
     cacheMisses += 1
-    return phoneBatcher.load(toWire(number))
+    const wire = toWire(number)
+    parsedByWire.set(wire, number)
+    return phoneBatcher.load(wire)
   }
 
   const lookupNumber = (uid: string): Promise<string> => {
@@ -457,12 +470,27 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
     })
   }
 
+  // One key is the common case (one agent view, one dial): no sets, no Promise.all.
+  const one = (mode: UidMappingMode, input: string, lookup: (input: string) => Promise<string>) =>
+    lookup(input).then(
+      (value) => new Map([[input, value]]),
+      (error: unknown) => {
+        throw asUnresolved(mode, error, 1)
+      },
+    )
+
   let closed: Promise<void> | undefined
   return {
     phoneToUidSettled: (numbers) => settleAll('PhoneToUID', numbers, lookupUid),
     uidToPhoneSettled: (uids) => settleAll('UIDToPhone', uids, lookupNumber),
-    phoneToUid: (numbers) => strict('PhoneToUID', settleAll('PhoneToUID', numbers, lookupUid)),
-    uidToPhone: (uids) => strict('UIDToPhone', settleAll('UIDToPhone', uids, lookupNumber)),
+    phoneToUid: (numbers) =>
+      isOne(numbers)
+        ? one('PhoneToUID', numbers[0], lookupUid)
+        : strict('PhoneToUID', settleAll('PhoneToUID', numbers, lookupUid)),
+    uidToPhone: (uids) =>
+      isOne(uids)
+        ? one('UIDToPhone', uids[0], lookupNumber)
+        : strict('UIDToPhone', settleAll('UIDToPhone', uids, lookupNumber)),
     stats: () => ({
       requests,
       batches: phoneBatcher.batches + uidBatcher.batches,
@@ -477,8 +505,14 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
         uidBatcher.failAll(new UidUnresolved('UIDToPhone', 'closed', 'the client was closed'))
         uidByNumber.clear()
         numberByUid.clear()
+        parsedByInput.clear()
+        parsedByWire.clear()
       })),
   }
+}
+
+function isOne(inputs: readonly string[]): inputs is readonly [string] {
+  return Array.isArray(inputs) && inputs.length === 1 && typeof inputs[0] === 'string'
 }
 
 /** Why a UIDToPhone value is not `00` + country code + number, or `undefined` when it is. */
