@@ -34,6 +34,7 @@ export const CALL_EVENT_PII_FIELDS = [
   'screenPopUrl',
   'mobile',
   'value',
+  'valueHash',
 ] as const
 
 /** Options of {@link createLogger}. */

@@ -26,10 +26,11 @@ export const IVR_HASH_KEY_MIN_BYTES = 32
 /** Options of {@link ivrInput}. */
 export interface IvrInputOptions {
   /**
-   * The tenant's secret key for the value hash: at least 32 random bytes. Keep it with the
-   * tenant's other secrets; anyone holding it can test guesses against stored hashes.
+   * The secret key for the value hash: at least 32 random bytes, or a function giving each
+   * tenant's key (so that hashes of one tenant cannot be matched against another's). Keep it
+   * with the tenant's other secrets; anyone holding it can test guesses against stored hashes.
    */
-  readonly hashKey: Uint8Array
+  readonly hashKey: Uint8Array | ((tenantId: string) => Uint8Array)
   /**
    * Whose phone numbering national numbers are read in.
    * @defaultValue `'CN'`
@@ -77,7 +78,7 @@ export function ivrInput(options: IvrInputOptions): Middleware<IvrInputEvent> {
       `ivrInput() takes an options object, got ${options === null ? 'null' : typeof options}`,
     )
   }
-  const key = importKey(options.hashKey, 'hashKey')
+  const keyFor = tenantKeys(options.hashKey)
   const locale = resolveLocale({ locale: options.locale })
   const withheld = options.withholdVariables ?? []
   if (!Array.isArray(withheld) || withheld.some((v) => typeof v !== 'string')) {
@@ -97,7 +98,7 @@ export function ivrInput(options: IvrInputOptions): Middleware<IvrInputEvent> {
     const withholdAll = withhold.has(event.variable)
     let kinds: readonly RedactionKind[] = []
     try {
-      event.valueHash = hashWithKey(original, key)
+      event.valueHash = hashWithKey(original, keyFor(event.tenantId))
       if (!withholdAll) {
         const redacted = redactIvrValue(original, locale)
         event.value = redacted.text
@@ -206,6 +207,23 @@ function importKey(key: unknown, name: string): KeyObject {
   }
   // A copy: later changes to the caller's buffer do not change the key.
   return createSecretKey(Buffer.from(key))
+}
+
+/** One key for every tenant, or each tenant's own, imported once per tenant. */
+function tenantKeys(hashKey: IvrInputOptions['hashKey']): (tenantId: string) => KeyObject {
+  if (typeof hashKey !== 'function') {
+    const key = importKey(hashKey, 'hashKey')
+    return () => key
+  }
+  const keys = new Map<string, KeyObject>()
+  return (tenantId) => {
+    let key = keys.get(tenantId)
+    if (key === undefined) {
+      key = importKey(hashKey(tenantId), 'hashKey(tenantId)')
+      keys.set(tenantId, key)
+    }
+    return key
+  }
 }
 
 function errorLabel(error: unknown): string {

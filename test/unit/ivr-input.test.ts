@@ -58,6 +58,26 @@ describe('ivrInput', () => {
     ])
   })
 
+  it("hashes with each tenant's own key when given a key function", async () => {
+    const keys: Record<string, Buffer> = { acme: Buffer.alloc(32, 1), globex: Buffer.alloc(32, 2) }
+    const asked: string[] = []
+    const chain = createPipeline<IvrInputEvent>().use(
+      ivrInput({
+        hashKey: (tenantId) => {
+          asked.push(tenantId)
+          return keys[tenantId] as Buffer
+        },
+      }),
+    )
+    const a = await chain.run({ ...event('4321'), tenantId: 'acme' })
+    const b = await chain.run({ ...event('4321'), tenantId: 'globex' })
+    await chain.run({ ...event('4321'), tenantId: 'acme' })
+    expect(a.event.valueHash).toBe(hashIvrValue('4321', keys.acme as Buffer))
+    expect(b.event.valueHash).toBe(hashIvrValue('4321', keys.globex as Buffer))
+    expect(a.event.valueHash).not.toBe(b.event.valueHash)
+    expect(asked).toEqual(['acme', 'globex']) // imported once per tenant
+  })
+
   it('the hash is HMAC-SHA256 of the normalised value, written hmac-sha256:<hex>', () => {
     const expected = createHmac('sha256', key).update(id).digest('hex')
     expect(hashIvrValue(id, key)).toBe(`hmac-sha256:${expected}`)
