@@ -24,7 +24,7 @@ import { insertIfAbsent, isDuplicateKeyError } from '../store/dialect-helpers.js
 import type { AuditEvent, AuditEventInput, AuditSink } from './audit-event.js'
 import { GENESIS_HASH, chainHash } from './audit-chain.js'
 import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
-import { canonicalJson } from './canonical-json.js'
+import { canonicalEvent } from './canonical-json.js'
 import { prepareAuditEvent } from './validate-audit-event.js'
 
 /** Options of {@link AuditLog}. */
@@ -246,7 +246,7 @@ export class AuditLog implements AuditSink {
     for (const body of bodies) {
       seq += 1
       const event: AuditEvent = { ...body, seq, id: randomUUID(), time }
-      const canonical = canonicalJson(event)
+      const canonical = canonicalEvent(event)
       prev = chainHash(prev, canonical)
       rows.push({
         tenant_id: tenantId,

@@ -82,3 +82,36 @@ function describe(value: unknown): string {
   if (typeof value !== 'object' || value === null) return typeof value
   return (value as object).constructor?.name ?? 'object'
 }
+
+/**
+ * `canonicalJson(event)` for an audit event, written out member by member in RFC 8785
+ * order instead of sorting keys at run time (the hot path of every append). A unit test
+ * holds it byte-identical to {@link canonicalJson}.
+ *
+ * @internal
+ */
+export function canonicalEvent(event: {
+  readonly v: number
+  readonly tenantId: string
+  readonly seq: number
+  readonly id: string
+  readonly time: string
+  readonly actor: { readonly id: string; readonly role: string; readonly sourceAddress?: string }
+  readonly action: string
+  readonly target: { readonly type: string; readonly id: string }
+  readonly outcome: string
+  readonly reason?: string
+  readonly details?: unknown
+}): string {
+  const s = JSON.stringify
+  const a = event.actor
+  return (
+    `{"action":${s(event.action)},"actor":{"id":${s(a.id)},"role":${s(a.role)}` +
+    (a.sourceAddress === undefined ? '}' : `,"sourceAddress":${s(a.sourceAddress)}}`) +
+    (event.details === undefined ? '' : `,"details":${canonicalJson(event.details)}`) +
+    `,"id":${s(event.id)},"outcome":${s(event.outcome)}` +
+    (event.reason === undefined ? '' : `,"reason":${s(event.reason)}`) +
+    `,"seq":${s(event.seq)},"target":{"id":${s(event.target.id)},"type":${s(event.target.type)}}` +
+    `,"tenantId":${s(event.tenantId)},"time":${s(event.time)},"v":${s(event.v)}}`
+  )
+}

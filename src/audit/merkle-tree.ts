@@ -12,12 +12,22 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
+import * as nodeCrypto from 'node:crypto'
+
+// One scratch buffer holds 0x01 ‖ left ‖ right; crypto.hash (Node >= 20.12) hashes it in
+// one call, several times faster than a Hash object for 65 bytes.
+const scratch = Buffer.alloc(65)
+scratch[0] = 1
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer })
+  .hash
 
 function node(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest()
+  left.copy(scratch, 1)
+  right.copy(scratch, 33)
+  return oneShot === undefined
+    ? nodeCrypto.createHash('sha256').update(scratch).digest()
+    : oneShot('sha256', scratch, 'buffer')
 }
-const NODE_PREFIX = Buffer.from([1])
 
 /** The tree's root (lower-case hex) over leaves given as hex hashes; throws for no leaves. */
 export function merkleRoot(leaves: readonly string[]): string {
