@@ -28,6 +28,9 @@ const TENANT_MASK_STYLES = MASK_STYLES.filter((style) => style !== 'none') as [
   ...Exclude<(typeof MASK_STYLES)[number], 'none'>[],
 ]
 
+/** Where the embedded default keeps the audit signing key. */
+export const DEFAULT_AUDIT_KEY_FILE = './.callwarden/audit-signing-key.json'
+
 /** pino log levels. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -138,6 +141,76 @@ export const configSchema = z
       })
       .strict()
       .default({ style: 'middle4', format: 'national', tenants: {} }),
+    /** The audit trail. */
+    audit: z
+      .object({
+        /**
+         * The checkpoint signing key: a private JWK (Ed25519 `OKP` or P-256 `EC`) with a `kid`.
+         * Wins over `signingKeyFile`.
+         */
+        signingKey: z.record(z.string(), z.unknown()).optional(),
+        /**
+         * A file holding the signing key as a JWK. Env: `CALLWARDEN_AUDIT_SIGNING_KEY_FILE`.
+         * @defaultValue `'./.callwarden/audit-signing-key.json'`
+         */
+        signingKeyFile: z.string().min(1).default(DEFAULT_AUDIT_KEY_FILE),
+        /**
+         * Create `signingKeyFile` (mode 0600, a new Ed25519 key) when it does not exist. Turn
+         * off where several replicas must share one key.
+         * @defaultValue true
+         */
+        generateSigningKey: z.boolean().default(true),
+        /**
+         * Public JWKs of earlier signing keys, published in the JWKS so that what they signed
+         * still verifies.
+         * @defaultValue `[]`
+         */
+        verificationKeys: z.array(z.record(z.string(), z.unknown())).default([]),
+        /**
+         * Days audit events are kept before retention may purge them.
+         * @defaultValue 365
+         */
+        retentionDays: z.number().int().min(1).max(36_500).default(365),
+        /**
+         * Most events one group-commit transaction writes.
+         * @defaultValue 1000
+         */
+        maxBatch: z.number().int().min(1).max(10_000).default(1000),
+        checkpoint: z
+          .object({
+            /** @defaultValue 10000 — a checkpoint is due at this many unsigned events, and covers at most this many */
+            everyEvents: z.number().int().min(1).max(1_000_000).default(10_000),
+            /** @defaultValue 60 — a checkpoint is due once the oldest unsigned event is this many seconds old */
+            intervalSeconds: z.number().int().min(1).max(86_400).default(60),
+            /** @defaultValue `'*\/15 * * * * *'` — when the scheduler looks for due checkpoints (node-cron, with seconds) */
+            cron: z.string().min(1).default('*/15 * * * * *'),
+          })
+          .strict()
+          .default({ everyEvents: 10_000, intervalSeconds: 60, cron: '*/15 * * * * *' }),
+        anchor: z
+          .object({
+            /** Where checkpoint anchors go; defaults to `blobUrl`. Use a bucket with Object Lock. */
+            blobUrl: z.string().superRefine(urlRefinement(parseBlobUrl)).optional(),
+            /** @defaultValue `'COMPLIANCE'` */
+            lockMode: z.enum(['COMPLIANCE', 'GOVERNANCE', 'off']).default('COMPLIANCE'),
+            /** @defaultValue 400 — days an anchor stays under Object Lock retention */
+            retentionDays: z.number().int().min(1).max(36_500).default(400),
+            /** @defaultValue true — store unlocked (and record that) when the bucket has no Object Lock */
+            lockIfSupported: z.boolean().default(true),
+          })
+          .strict()
+          .default({ lockMode: 'COMPLIANCE', retentionDays: 400, lockIfSupported: true }),
+      })
+      .strict()
+      .default({
+        signingKeyFile: DEFAULT_AUDIT_KEY_FILE,
+        generateSigningKey: true,
+        verificationKeys: [],
+        retentionDays: 365,
+        maxBatch: 1000,
+        checkpoint: { everyEvents: 10_000, intervalSeconds: 60, cron: '*/15 * * * * *' },
+        anchor: { lockMode: 'COMPLIANCE', retentionDays: 400, lockIfSupported: true },
+      }),
   })
   .strict()
 
@@ -176,6 +249,9 @@ export function loadConfig(options: LoadConfigOptions = {}): CallwardenConfig {
   if (env.CALLWARDEN_DATABASE_URL) fromEnv.databaseUrl = env.CALLWARDEN_DATABASE_URL
   if (env.CALLWARDEN_BLOB_URL) fromEnv.blobUrl = env.CALLWARDEN_BLOB_URL
   if (env.CALLWARDEN_LOG_LEVEL) fromEnv.log = { ...(fromFile.log as object), level: env.CALLWARDEN_LOG_LEVEL }
+  if (env.CALLWARDEN_AUDIT_SIGNING_KEY_FILE) {
+    fromEnv.audit = { ...(fromFile.audit as object), signingKeyFile: env.CALLWARDEN_AUDIT_SIGNING_KEY_FILE }
+  }
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     fromEnv.s3Credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
   }

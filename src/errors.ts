@@ -35,6 +35,18 @@ export const ERROR_CODES = {
     "A number or user id could not be mapped through the tenant's UID endpoint; `reason` says why. Agent views then show the number fully masked.",
   ERR_SCREENPOP_INSECURE_URL:
     'A screen-pop URL is not HTTPS (or carries credentials); screen pops open HTTPS pages only.',
+  ERR_AUDIT_EVENT_INVALID:
+    'An audit event is malformed (field, length, action name, details not JSON); the message names the field and what is allowed.',
+  ERR_AUDIT_QUERY_INVALID:
+    'An audit query filter or cursor is malformed; the message names the field and what is allowed.',
+  ERR_AUDIT_KEY_INVALID:
+    'The audit signing key or a verification key is missing, unreadable or not an Ed25519/P-256 JWK with a `kid`.',
+  ERR_AUDIT_CHAIN_CONFLICT:
+    'An append found the chain head changed under its lock (a fork attempt); nothing was written.',
+  ERR_AUDIT_BUNDLE_INVALID:
+    'An audit bundle or proof file cannot be read (not a zip, missing entry, malformed JSON).',
+  ERR_AUDIT_PROOF_UNAVAILABLE:
+    'No inclusion proof exists for the event: unknown or purged sequence number, or not yet covered by a signed checkpoint.',
   ERR_INTERNAL: 'An unexpected failure (a bug, or a dependency error callwarden does not classify).',
 } as const satisfies Record<`ERR_${string}`, string>
 

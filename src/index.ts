@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { AUDIT_TENANT_TABLE_RULES } from './audit/audit-tables.js'
+import { AuditTrail } from './audit/audit-trail.js'
 import type { BlobStore } from './blob/blob-store.js'
 import { openBlobStore } from './blob/create-blob-store.js'
 import { systemClock, type Clock } from './clock.js'
@@ -87,6 +89,8 @@ export interface Callwarden {
   readonly leases: LeaseManager
   /** The standard call pipelines. */
   readonly pipeline: StandardChains
+  /** The audit trail: append, query, verify, export, prove, checkpoints, retention. */
+  readonly audit: AuditTrail
   /** What the start-up migration applied (empty when `migrate: false`). */
   readonly migrations: MigrateReport
   /** A scope through which one tenant's data is read and written. */
@@ -132,6 +136,7 @@ export async function createCallwarden(
     options.logger ?? createLogger({ level: resolved.log.level, piiFields: dataMap.piiColumnNames() })
   const database = openDatabase(resolved.databaseUrl, { poolSize: resolved.poolSize })
   let blobs: BlobStore | undefined
+  let anchors: BlobStore | undefined
   try {
     const migrations =
       options.migrate === false
@@ -143,7 +148,9 @@ export async function createCallwarden(
       ...(resolved.s3Credentials === undefined ? {} : { credentials: resolved.s3Credentials }),
     })
     // Everything but the scope itself goes through a guard that demands a tenant predicate.
-    const guarded = database.db.withPlugin(new TenantGuardPlugin({ rules: dataMap.tenantTableRules() }))
+    const guarded = database.db.withPlugin(
+      new TenantGuardPlugin({ rules: [...dataMap.tenantTableRules(), ...AUDIT_TENANT_TABLE_RULES] }),
+    )
     const tenants = new TenantRegistry(guarded, clock)
     const leases = new LeaseManager(guarded, {
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -156,9 +163,40 @@ export async function createCallwarden(
       observeAllows: resolved.pipeline.observeAllows,
     })
     const openedBlobs = blobs
+    const a = resolved.audit
+    anchors =
+      a.anchor.blobUrl === undefined
+        ? undefined
+        : openBlobStore(a.anchor.blobUrl, {
+            clock,
+            ...(resolved.s3Credentials === undefined ? {} : { credentials: resolved.s3Credentials }),
+          })
+    const openedAnchors = anchors
+    const audit = new AuditTrail({
+      db: guarded,
+      dialect: database.dialect,
+      leases,
+      anchors: openedAnchors ?? openedBlobs,
+      keys: {
+        ...(a.signingKey === undefined ? {} : { signingKey: a.signingKey }),
+        signingKeyFile: a.signingKeyFile,
+        generate: a.generateSigningKey,
+        verificationKeys: a.verificationKeys,
+      },
+      clock,
+      logger,
+      redactFields: dataMap.piiColumnNames(),
+      maxBatch: a.maxBatch,
+      retentionDays: a.retentionDays,
+      checkpoint: a.checkpoint,
+      anchor: a.anchor,
+    })
     let closing: Promise<void> | undefined
     const close = (): Promise<void> =>
-      (closing ??= Promise.all([database.close(), openedBlobs.close()]).then(() => undefined))
+      (closing ??= audit
+        .close()
+        .finally(() => Promise.all([database.close(), openedBlobs.close(), openedAnchors?.close()]))
+        .then(() => undefined))
     return {
       config: resolved,
       clock,
@@ -169,13 +207,14 @@ export async function createCallwarden(
       tenants,
       leases,
       pipeline,
+      audit,
       migrations,
       scope: (tenantId) => new TenantScope(database.db, dataMap, tenantId),
       close,
       [Symbol.asyncDispose]: close,
     }
   } catch (error) {
-    await Promise.allSettled([database.close(), blobs?.close()])
+    await Promise.allSettled([database.close(), blobs?.close(), anchors?.close()])
     throw error
   }
 }

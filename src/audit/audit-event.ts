@@ -85,6 +85,39 @@ export interface AuditEventInput {
   readonly details?: Readonly<Record<string, unknown>>
 }
 
+/** The version of the event format below; part of every hashed event. */
+export const AUDIT_EVENT_VERSION = 1
+
+/**
+ * An event as the log recorded it: the input, redacted, plus the tenant's sequence number,
+ * an id and the time. This object, serialised as canonical JSON (RFC 8785), is what the
+ * hash chain covers; optional members that are absent are left out, never `null`.
+ */
+export interface AuditEvent {
+  /** The event format, {@link AUDIT_EVENT_VERSION}. */
+  readonly v: number
+  readonly tenantId: string
+  /** 1, 2, 3, ... per tenant, without gaps. */
+  readonly seq: number
+  /** A random UUID. */
+  readonly id: string
+  /** When the log recorded the event, ISO 8601 UTC with milliseconds. */
+  readonly time: string
+  readonly actor: AuditActor
+  readonly action: AuditAction
+  readonly target: AuditTarget
+  readonly outcome: AuditOutcome
+  readonly reason?: string
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+/** An event with its place in the chain. */
+export interface AuditRecord {
+  readonly event: AuditEvent
+  /** SHA-256 (lower-case hex) of the previous event's hash and this event's canonical JSON. */
+  readonly hash: string
+}
+
 /**
  * Where modules send audit events. Appending resolves once the event is durable; a
  * rejected append means the event was not recorded and the caller must not report the

@@ -6,6 +6,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import { verifyBundle } from '../audit/audit-bundle.js'
+import { parseJwks } from '../audit/audit-keys.js'
+import { assertProofShape, verifyInclusionProof } from '../audit/audit-proof.js'
 import { Command, CommanderError } from 'commander'
 import { createCallwarden, type Callwarden } from '../index.js'
 import { CallwardenError } from '../errors.js'
@@ -58,6 +62,155 @@ program
     }
   })
 
+const audit = program.command('audit').description('the audit trail: export, verify, prove, keys')
+
+audit
+  .command('export')
+  .description("export a tenant's trail as a bundle (zip) for offline verification")
+  .requiredOption('--tenant <id>', 'tenant id')
+  .requiredOption('--out <file>', 'bundle file to write')
+  .option('--from <time>', 'events at or after this ISO 8601 time (widened to whole checkpoints)')
+  .option('--to <time>', 'events before this ISO 8601 time (widened to whole checkpoints)')
+  .action(async (options: { tenant: string; out: string; from?: string; to?: string }) => {
+    await withCallwarden(async (cw) => {
+      const bundle = await cw.audit.exportBundle({
+        tenantId: options.tenant,
+        ...(options.from === undefined ? {} : { from: isoTime(options.from, '--from') }),
+        ...(options.to === undefined ? {} : { to: isoTime(options.to, '--to') }),
+        by: { id: 'cli', role: 'auditor' },
+      })
+      await bundle.writeTo(options.out)
+      const m = bundle.manifest
+      print(`bundle: ${options.out}`)
+      print(
+        `tenant: ${m.tenantId} events ${m.fromSeq}..${m.toSeq} (${m.eventCount}), checkpoints 1..${m.lastCheckpoint}`,
+      )
+    })
+  })
+
+audit
+  .command('verify')
+  .description("verify a tenant's trail in the database, or a bundle offline (exit 0 when intact)")
+  .option('--bundle <file>', 'verify this bundle offline')
+  .option('--tenant <id>', 'verify this tenant in the configured database')
+  .option(
+    '--jwks <file>',
+    'trusted JWKS (default for a bundle: its own jwks.json, which proves only self-consistency)',
+  )
+  .action(async (options: { bundle?: string; tenant?: string; jwks?: string }) => {
+    const jwks =
+      options.jwks === undefined ? undefined : parseJwks(await readJson(options.jwks), options.jwks)
+    let report
+    if (options.bundle !== undefined) {
+      report = await verifyBundle(options.bundle, jwks === undefined ? {} : { jwks })
+      print(
+        `keys: ${report.trustedKeys === 'supplied' ? 'supplied JWKS' : "the bundle's own JWKS (self-consistency only)"}`,
+      )
+    } else if (options.tenant !== undefined) {
+      const tenantId = options.tenant
+      report = await withCallwarden((cw) => cw.audit.verify({ tenantId }))
+    } else {
+      throw new CallwardenError('ERR_CONFIG_INVALID', 'audit verify needs --bundle FILE or --tenant ID')
+    }
+    print(`tenant: ${report.tenantId}`)
+    print(
+      `events: ${report.eventsChecked} (${report.firstSeq}..${report.lastSeq}), checkpoints: ${report.checkpointsChecked}, signed through: ${report.signedThroughSeq}`,
+    )
+    for (const r of report.purged) print(`purged by retention: ${r.fromSeq}..${r.toSeq}`)
+    if (report.ok) {
+      print('result: intact')
+      return
+    }
+    print(`result: DAMAGED — first bad sequence number ${report.firstBad!.seq}: ${report.firstBad!.kind}`)
+    for (const p of report.problems) print(`  ${p.kind} at ${p.seq}: ${p.message}`)
+    process.exitCode = 2
+  })
+
+audit
+  .command('prove')
+  .description('write an inclusion proof for one event')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .requiredOption('--seq <n>', 'sequence number', (v) => positiveInt(v, '--seq', Number.MAX_SAFE_INTEGER))
+  .requiredOption('--out <file>', 'proof file to write')
+  .action(async (options: { tenant: string; seq: number; out: string }) => {
+    await withCallwarden(async (cw) => {
+      const proof = await cw.audit.prove({ tenantId: options.tenant, seq: options.seq })
+      await writeFile(options.out, `${JSON.stringify(proof, null, 2)}\n`)
+      print(`proof: ${options.out} (event ${options.seq}, ${proof.path.length} path hashes)`)
+    })
+  })
+
+audit
+  .command('verify-proof <proof>')
+  .description('check an inclusion proof against a JWKS (exit 0 when valid)')
+  .requiredOption('--jwks <file>', 'trusted JWKS')
+  .action(async (file: string, options: { jwks: string }) => {
+    const proof = await readJson(file)
+    assertProofShape(proof)
+    const verdict = await verifyInclusionProof(proof, parseJwks(await readJson(options.jwks), options.jwks))
+    if (verdict.valid) {
+      print(
+        `valid: event ${verdict.seq} of tenant ${verdict.tenantId} is in checkpoint ${verdict.checkpoint} (key ${verdict.kid})`,
+      )
+    } else {
+      print(`invalid: ${verdict.reason}`)
+      process.exitCode = 2
+    }
+  })
+
+audit
+  .command('jwks')
+  .description('print the JWKS that verifies checkpoints and bundles')
+  .action(async () => {
+    await withCallwarden(async (cw) => print(JSON.stringify(await cw.audit.jwks(), null, 2)))
+  })
+
+audit
+  .command('checkpoint')
+  .description('sign and anchor the checkpoints due now (all pending events with --force)')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .option('--force', 'sign whatever is pending')
+  .action(async (options: { tenant: string; force?: boolean }) => {
+    await withCallwarden(async (cw) => {
+      const result = await cw.audit.checkpoint(options.tenant, { force: options.force === true })
+      if (result.error !== undefined) throw result.error
+      print(
+        `checkpoint: ${result.status}; signed ${result.created.map((c) => `${c.n} (${c.fromSeq}..${c.toSeq})`).join(', ') || 'none'}; anchored ${result.anchored}`,
+      )
+    })
+  })
+
+async function withCallwarden<T>(fn: (cw: Callwarden) => Promise<T>): Promise<T> {
+  const cw = await createCallwarden({}, configFile() ?? {})
+  try {
+    return await fn(cw)
+  } finally {
+    await cw.close()
+  }
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new CallwardenError('ERR_AUDIT_BUNDLE_INVALID', `cannot read '${file}'`, { cause })
+  }
+  try {
+    return JSON.parse(text)
+  } catch (cause) {
+    throw new CallwardenError('ERR_AUDIT_BUNDLE_INVALID', `'${file}' is not JSON`, { cause })
+  }
+}
+
+function isoTime(value: string, flag: string): Date {
+  const t = new Date(value)
+  if (Number.isNaN(t.getTime())) {
+    throw new CallwardenError('ERR_CONFIG_INVALID', `${flag} must be an ISO 8601 time, got '${value}'`)
+  }
+  return t
+}
+
 async function runDemo(cw: Callwarden, records: number): Promise<void> {
   const now = cw.clock.now()
   print(`database: ${cw.database.displayUrl}`)
@@ -87,12 +240,12 @@ function configFile(): { configFile: string } | undefined {
   return file === undefined ? undefined : { configFile: file }
 }
 
-function positiveInt(value: string, flag: string): number {
+function positiveInt(value: string, flag: string, max = 1_000_000): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
+  if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new CallwardenError(
       'ERR_CONFIG_INVALID',
-      `${flag} must be a whole number from 1 to 1000000, got '${value}'`,
+      `${flag} must be a whole number from 1 to ${max}, got '${value}'`,
     )
   }
   return n

@@ -4,7 +4,12 @@
  * fix is a new migration, not an edit of an old one.
  */
 import { describe, expect, it } from 'vitest'
-import { PROTECTION_MODES_0001, TENANT_STATUSES_0001 } from '../../src/store/migrations/core-migrations.js'
+import {
+  AUDIT_OUTCOMES_0002,
+  PROTECTION_MODES_0001,
+  TENANT_STATUSES_0001,
+} from '../../src/store/migrations/core-migrations.js'
+import { AUDIT_OUTCOMES } from '../../src/audit/audit-event.js'
 import { REFERENCE_SETS_0001 } from '../../src/store/migrations/reference-migrations.js'
 import {
   AGENT_TERMINALS,
@@ -20,6 +25,7 @@ describe('closed sets enforced by migrations', () => {
   it('match the sets in the code', () => {
     expect(TENANT_STATUSES_0001).toEqual(TENANT_STATUSES)
     expect(PROTECTION_MODES_0001).toEqual(PROTECTION_MODES)
+    expect(AUDIT_OUTCOMES_0002).toEqual(AUDIT_OUTCOMES)
     expect(REFERENCE_SETS_0001).toEqual({
       directions: CALL_DIRECTIONS,
       agentTerminals: AGENT_TERMINALS,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Kysely, Migration } from 'kysely'
+import { sql, type Kysely, type Migration } from 'kysely'
 import type { SqlDialect } from '../database.js'
 import { checkIn, createIndexIfAbsent } from './schema-helpers.js'
 
@@ -14,6 +14,8 @@ import { checkIn, createIndexIfAbsent } from './schema-helpers.js'
 export const TENANT_STATUSES_0001 = ['active', 'suspended', 'terminated'] as const
 /** @internal */
 export const PROTECTION_MODES_0001 = ['none', 'mask', 'uid'] as const
+/** @internal */
+export const AUDIT_OUTCOMES_0002 = ['success', 'failure', 'denied'] as const
 
 /** The migrations of callwarden's own tables, by name (names sort in order). */
 export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
@@ -50,6 +52,74 @@ export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('renewed_at', 'bigint', (c) => c.notNull())
           .execute()
         await createIndexIfAbsent(db, dialect, 'cw_tenants_status', 'cw_tenants', ['status'])
+      },
+    },
+    '0002_audit': {
+      async up(db: Kysely<any>) {
+        // The hashed event is `body` (canonical JSON); the other columns copy fields of it
+        // for keyed queries and are checked against it by verification.
+        await db.schema
+          .createTable('cw_audit_events')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('time', 'bigint', (c) => c.notNull())
+          .addColumn('actor_id', 'varchar(191)', (c) => c.notNull())
+          .addColumn('actor_role', 'varchar(64)', (c) => c.notNull())
+          .addColumn('action', 'varchar(100)', (c) => c.notNull())
+          .addColumn('target_type', 'varchar(64)', (c) => c.notNull())
+          .addColumn('target_id', 'varchar(191)', (c) => c.notNull())
+          .addColumn('outcome', 'varchar(16)', (c) =>
+            c.notNull().check(checkIn('outcome', AUDIT_OUTCOMES_0002)),
+          )
+          .addColumn('body', dialect === 'mysql' ? sql`mediumtext` : 'text', (c) => c.notNull())
+          .addColumn('hash', 'char(64)', (c) => c.notNull())
+          // The backstop against forks: one event per tenant and sequence number.
+          .addPrimaryKeyConstraint('cw_audit_events_pk', ['tenant_id', 'seq'])
+          .execute()
+        for (const [name, column] of [
+          ['time', 'time'],
+          ['actor', 'actor_id'],
+          ['action', 'action'],
+          ['target', 'target_id'],
+        ] as const) {
+          await createIndexIfAbsent(db, dialect, `cw_audit_events_${name}`, 'cw_audit_events', [
+            'tenant_id',
+            column,
+          ])
+        }
+
+        // One row per tenant: the head of its chain, locked by every append transaction.
+        await db.schema
+          .createTable('cw_audit_heads')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.primaryKey())
+          .addColumn('last_seq', 'bigint', (c) => c.notNull())
+          .addColumn('last_hash', 'char(64)', (c) => c.notNull())
+          // Events up to here were removed by retention; a signed checkpoint ends there.
+          .addColumn('purged_through_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+
+        await db.schema
+          .createTable('cw_audit_checkpoints')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('n', 'bigint', (c) => c.notNull())
+          .addColumn('from_seq', 'bigint', (c) => c.notNull())
+          .addColumn('to_seq', 'bigint', (c) => c.notNull())
+          .addColumn('head_hash', 'char(64)', (c) => c.notNull())
+          .addColumn('merkle_root', 'char(64)', (c) => c.notNull())
+          .addColumn('kid', 'varchar(191)', (c) => c.notNull())
+          .addColumn('jws', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('anchor_key', 'varchar(512)')
+          .addColumn('anchor_locked_until', 'bigint')
+          .addColumn('anchored_at', 'bigint')
+          .addPrimaryKeyConstraint('cw_audit_checkpoints_pk', ['tenant_id', 'n'])
+          .addUniqueConstraint('cw_audit_checkpoints_to_seq', ['tenant_id', 'to_seq'])
+          .execute()
       },
     },
   }

@@ -1,0 +1,63 @@
+/**
+ * Signed checkpoints: what a checkpoint JWS says, and the names of the JWS types.
+ *
+ * @module
+ */
+
+/** The JWS `typ` of a checkpoint. */
+export const CHECKPOINT_JWS_TYPE = 'cw-audit-checkpoint'
+/** The JWS `typ` of a bundle manifest. */
+export const MANIFEST_JWS_TYPE = 'cw-audit-manifest'
+
+/**
+ * The payload of checkpoint `n` of a tenant: it covers events `fromSeq..toSeq` (the ones
+ * after the previous checkpoint), and is linked to the previous checkpoint by that one's
+ * signature, so a checkpoint cannot be removed from the middle unnoticed.
+ */
+export interface CheckpointPayload {
+  readonly v: number
+  readonly tenantId: string
+  /** 1, 2, 3, ... per tenant. */
+  readonly n: number
+  readonly fromSeq: number
+  readonly toSeq: number
+  /** The chain hash of event `toSeq`. */
+  readonly headHash: string
+  /** The RFC 6962 Merkle root over the chain hashes of `fromSeq..toSeq`. */
+  readonly merkleRoot: string
+  /** The signature (third JWS segment) of checkpoint `n - 1`; `null` for the first. */
+  readonly prevSignature: string | null
+  /** When the checkpoint was signed, ISO 8601 UTC. */
+  readonly issuedAt: string
+}
+
+/** A checkpoint as stored: its JWS and, once anchored, where the anchor copy is. */
+export interface StoredCheckpoint {
+  readonly n: number
+  readonly fromSeq: number
+  readonly toSeq: number
+  readonly headHash: string
+  readonly merkleRoot: string
+  readonly kid: string
+  readonly jws: string
+  readonly anchorKey?: string
+  /** Until when the anchor object is under Object Lock retention, when it is. */
+  readonly anchorLockedUntil?: string
+}
+
+/** The signature segment of a compact JWS. */
+export function jwsSignature(jws: string): string {
+  return jws.slice(jws.lastIndexOf('.') + 1)
+}
+
+/** Reads a checkpoint payload's fields, or `undefined` when it is not one. @internal */
+export function asCheckpointPayload(value: unknown): CheckpointPayload | undefined {
+  const p = value as Record<string, unknown> | null
+  if (p === null || typeof p !== 'object') return undefined
+  const ints = ['v', 'n', 'fromSeq', 'toSeq'].every(
+    (k) => Number.isSafeInteger(p[k]) && (p[k] as number) >= 0,
+  )
+  const strings = ['tenantId', 'headHash', 'merkleRoot', 'issuedAt'].every((k) => typeof p[k] === 'string')
+  const prev = p.prevSignature === null || typeof p.prevSignature === 'string'
+  return ints && strings && prev ? (p as unknown as CheckpointPayload) : undefined
+}

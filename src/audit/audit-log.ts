@@ -1,0 +1,343 @@
+/**
+ * The append side of the audit trail: validates events, gives each its tenant's next
+ * sequence number and chain hash, and stores it, with group commit.
+ *
+ * Concurrency: the tenant's `cw_audit_heads` row is locked at the start of every append
+ * transaction (`SELECT … FOR UPDATE` on MySQL/MariaDB; on SQLite a write to the row, which
+ * takes the database's write lock at once, as `BEGIN IMMEDIATE` would), so appenders in any
+ * number of processes extend one chain in turn. The primary key (tenant_id, seq) is the
+ * backstop: a second event with a taken number fails instead of forking the chain.
+ *
+ * Group commit: events appended concurrently in one process queue per tenant and are
+ * written by one transaction (a multi-row insert and one head update); each caller's
+ * promise resolves after that transaction commits.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import type { Kysely, Transaction } from 'kysely'
+import { systemClock, type Clock } from '../clock.js'
+import { CallwardenError } from '../errors.js'
+import { CALL_EVENT_PII_FIELDS, SECRET_FIELDS } from '../logger.js'
+import type { SqlDialect } from '../store/database.js'
+import { insertIfAbsent, isDuplicateKeyError } from '../store/dialect-helpers.js'
+import type { AuditEvent, AuditEventInput, AuditSink } from './audit-event.js'
+import { GENESIS_HASH, chainHash } from './audit-chain.js'
+import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
+import { canonicalEvent } from './canonical-json.js'
+import { prepareAuditEvent } from './validate-audit-event.js'
+
+/** Options of {@link AuditLog}. */
+export interface AuditLogOptions {
+  readonly db: Kysely<any>
+  readonly dialect: SqlDialect
+  /** @defaultValue the system clock */
+  readonly clock?: Clock
+  /**
+   * Names redacted in `details` at any depth, in addition to credential and call-event
+   * fields (pass `DataMap.piiColumnNames()`).
+   * @defaultValue `[]`
+   */
+  readonly redactFields?: readonly string[]
+  /**
+   * Most events one group-commit transaction writes.
+   * @defaultValue 1000
+   */
+  readonly maxBatch?: number
+}
+
+/** Options of {@link AuditLog.append}. */
+export interface AppendOptions {
+  /**
+   * Append inside this transaction, so the audited change and its event commit or roll
+   * back together. The tenant's chain stays locked until the transaction ends; keep it short.
+   */
+  readonly trx?: Transaction<any>
+}
+
+/** What {@link AuditLog.append} recorded. */
+export interface AppendResult {
+  readonly tenantId: string
+  readonly seq: number
+  readonly id: string
+  readonly time: string
+  readonly hash: string
+}
+
+/** The head of a tenant's chain. */
+export interface ChainHead {
+  readonly tenantId: string
+  /** The last sequence number written; 0 before the first event. */
+  readonly lastSeq: number
+  readonly lastHash: string
+  /** Events up to this number were removed by retention; 0 when none were. */
+  readonly purgedThroughSeq: number
+}
+
+type Body = ReturnType<typeof prepareAuditEvent>
+
+interface Pending {
+  readonly body: Body
+  resolve(result: AppendResult): void
+  reject(error: unknown): void
+}
+
+interface TenantQueue {
+  items: Pending[]
+  running: boolean
+}
+
+const INSERT_CHUNK = 500
+const RETRIES = 5
+
+/**
+ * The hash-chained, append-only audit log; the {@link AuditSink} every module writes to.
+ *
+ * @example
+ * ```ts
+ * const log = new AuditLog({ db, dialect: 'mysql', redactFields: dataMap.piiColumnNames() })
+ * const { seq, hash } = await log.append({
+ *   tenantId: 'acme',
+ *   actor: { id: 'u-7', role: 'admin', sourceAddress: '10.0.0.8' },
+ *   action: 'blacklist.add',
+ *   target: { type: 'blacklist-entry', id: 'bl-42' },
+ *   outcome: 'success',
+ * })
+ * // In the caller's own transaction: both rows commit, or neither.
+ * await db.transaction().execute(async (trx) => {
+ *   await trx.insertInto('blacklist').values(entry).execute()
+ *   await log.append(event, { trx })
+ * })
+ * ```
+ */
+export class AuditLog implements AuditSink {
+  readonly #db: Kysely<any>
+  readonly #dialect: SqlDialect
+  readonly #clock: Clock
+  readonly #redact: ReadonlySet<string>
+  readonly #maxBatch: number
+  readonly #queues = new Map<string, TenantQueue>()
+  readonly #knownHeads = new Set<string>()
+  readonly #idle = new Set<() => void>()
+
+  constructor(options: AuditLogOptions) {
+    this.#db = options.db
+    this.#dialect = options.dialect
+    this.#clock = options.clock ?? systemClock
+    this.#redact = new Set([...SECRET_FIELDS, ...CALL_EVENT_PII_FIELDS, ...(options.redactFields ?? [])])
+    const maxBatch = options.maxBatch ?? 1000
+    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) {
+      throw new TypeError(`maxBatch must be a whole number from 1 to 10000, got ${maxBatch}`)
+    }
+    this.#maxBatch = maxBatch
+  }
+
+  /**
+   * Records one event. Resolves once it is durable, with its sequence number and hash;
+   * rejects (and records nothing) for a malformed event (`ERR_AUDIT_EVENT_INVALID`) or when
+   * the database fails.
+   */
+  async append(event: AuditEventInput, options: AppendOptions = {}): Promise<AppendResult> {
+    const body = prepareAuditEvent(event, this.#redact)
+    if (options.trx !== undefined) {
+      await this.#ensureHead(body.tenantId, options.trx)
+      const [result] = await this.#write(options.trx, body.tenantId, [body])
+      return result!
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      let queue = this.#queues.get(body.tenantId)
+      if (queue === undefined) {
+        queue = { items: [], running: false }
+        this.#queues.set(body.tenantId, queue)
+      }
+      queue.items.push({ body, resolve, reject })
+      if (!queue.running) {
+        queue.running = true
+        // Start on the next turn so that a burst of appends lands in one transaction.
+        setImmediate(() => void this.#drain(body.tenantId, queue))
+      }
+    })
+  }
+
+  /** Resolves when every queued append has been written (or has failed). */
+  async flush(): Promise<void> {
+    if ([...this.#queues.values()].every((q) => !q.running)) return
+    await new Promise<void>((resolve) => this.#idle.add(resolve))
+  }
+
+  /** The head of a tenant's chain. */
+  async head(tenantId: string): Promise<ChainHead> {
+    const row = await tenantDb(this.#db, tenantId)
+      .selectFrom(AUDIT_TABLES.heads)
+      .select(['last_seq', 'last_hash', 'purged_through_seq'])
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst()
+    return {
+      tenantId,
+      lastSeq: Number(row?.last_seq ?? 0),
+      lastHash: row?.last_hash ?? GENESIS_HASH,
+      purgedThroughSeq: Number(row?.purged_through_seq ?? 0),
+    }
+  }
+
+  async #drain(tenantId: string, queue: TenantQueue): Promise<void> {
+    while (queue.items.length > 0) {
+      const batch = queue.items.splice(0, this.#maxBatch)
+      try {
+        await this.#ensureHead(tenantId, this.#db)
+        const results = await this.#withRetry(() =>
+          this.#db.transaction().execute((trx) =>
+            this.#write(
+              trx,
+              tenantId,
+              batch.map((p) => p.body),
+            ),
+          ),
+        )
+        batch.forEach((p, i) => p.resolve(results[i]!))
+      } catch (error) {
+        for (const p of batch) p.reject(error)
+      }
+    }
+    queue.running = false
+    if (this.#queues.get(tenantId) === queue) this.#queues.delete(tenantId)
+    if ([...this.#queues.values()].every((q) => !q.running)) {
+      for (const resolve of this.#idle) resolve()
+      this.#idle.clear()
+    }
+  }
+
+  /**
+   * Creates the tenant's head row on first use, in its own statement: creating it inside
+   * the append transaction would let two first appenders deadlock on InnoDB gap locks.
+   */
+  async #ensureHead(tenantId: string, db: Kysely<any>): Promise<void> {
+    if (this.#knownHeads.has(tenantId)) return
+    // On SQLite a caller's transaction holds the only connection, so the row is created
+    // inside it; on MySQL on a pooled connection of its own.
+    const on = this.#dialect === 'mysql' ? this.#db : db
+    await insertIfAbsent(tenantDb(on, tenantId), AUDIT_TABLES.heads, {
+      tenant_id: tenantId,
+      last_seq: 0,
+      last_hash: GENESIS_HASH,
+      purged_through_seq: 0,
+      updated_at: this.#clock.now().getTime(),
+    })
+    if (db === this.#db || this.#dialect === 'mysql') this.#knownHeads.add(tenantId)
+  }
+
+  /** Sequences, hashes and inserts `bodies` in `trx`, which must be a transaction. */
+  async #write(trx: Kysely<any>, tenantId: string, bodies: readonly Body[]): Promise<AppendResult[]> {
+    const db = tenantDb(trx, tenantId)
+    const head = await lockHead(db, this.#dialect, tenantId)
+    if (head === undefined) {
+      throw new CallwardenError(
+        'ERR_AUDIT_CHAIN_CONFLICT',
+        `the chain head of tenant '${tenantId}' is missing`,
+      )
+    }
+    let seq = head.lastSeq
+    let prev = head.lastHash
+    const now = this.#clock.now()
+    const ms = now.getTime()
+    const time = now.toISOString()
+    const rows: Record<string, unknown>[] = []
+    const results: AppendResult[] = []
+    for (const body of bodies) {
+      seq += 1
+      const event: AuditEvent = { ...body, seq, id: randomUUID(), time }
+      const canonical = canonicalEvent(event)
+      prev = chainHash(prev, canonical)
+      rows.push({
+        tenant_id: tenantId,
+        seq,
+        id: event.id,
+        time: ms,
+        actor_id: event.actor.id,
+        actor_role: event.actor.role,
+        action: event.action,
+        target_type: event.target.type,
+        target_id: event.target.id,
+        outcome: event.outcome,
+        body: canonical,
+        hash: prev,
+      })
+      results.push({ tenantId, seq, id: event.id, time, hash: prev })
+    }
+    try {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await db
+          .insertInto(AUDIT_TABLES.events)
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute()
+      }
+    } catch (error) {
+      if (isDuplicateKeyError(error)) {
+        throw new CallwardenError(
+          'ERR_AUDIT_CHAIN_CONFLICT',
+          `tenant '${tenantId}': sequence numbers ${head.lastSeq + 1}..${seq} are already taken; nothing was written`,
+          { cause: error },
+        )
+      }
+      throw error
+    }
+    const moved = await db
+      .updateTable(AUDIT_TABLES.heads)
+      .set({ last_seq: seq, last_hash: prev, updated_at: ms })
+      .where('tenant_id', '=', tenantId)
+      .where('last_seq', '=', head.lastSeq)
+      .executeTakeFirst()
+    if (Number(moved.numUpdatedRows) !== 1) {
+      throw new CallwardenError(
+        'ERR_AUDIT_CHAIN_CONFLICT',
+        `tenant '${tenantId}': the chain head moved from ${head.lastSeq} while locked; nothing was written`,
+      )
+    }
+    return results
+  }
+
+  async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn()
+      } catch (error) {
+        if (attempt >= RETRIES || !isTransient(error)) throw error
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10))
+      }
+    }
+  }
+}
+
+/**
+ * Locks the tenant's head row for the rest of the transaction and reads it.
+ *
+ * @internal
+ */
+export async function lockHead(
+  db: Kysely<any>,
+  dialect: SqlDialect,
+  tenantId: string,
+): Promise<{ lastSeq: number; lastHash: string } | undefined> {
+  let query = db
+    .selectFrom(AUDIT_TABLES.heads)
+    .select(['last_seq', 'last_hash'])
+    .where('tenant_id', '=', tenantId)
+  if (dialect === 'mysql') {
+    query = query.forUpdate()
+  } else {
+    // SQLite has no row locks: a write as the transaction's first statement takes the
+    // database's write lock now (waiting up to busy_timeout), before anything is read.
+    await db
+      .updateTable(AUDIT_TABLES.heads)
+      .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+      .where('tenant_id', '=', tenantId)
+      .execute()
+  }
+  const row = await query.executeTakeFirst()
+  return row === undefined ? undefined : { lastSeq: Number(row.last_seq), lastHash: String(row.last_hash) }
+}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY'
+}

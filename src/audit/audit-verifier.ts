@@ -1,0 +1,379 @@
+/**
+ * Verification of a tenant's chain and checkpoints, shared by the online check (against
+ * the database) and the offline one (against an exported bundle). It finds the first bad
+ * sequence number and names the damage:
+ *
+ * - `event-modified` — an event's content does not match its hash, or its key columns do not
+ *   match its content; or a signed checkpoint's head hash or Merkle root does not match its
+ *   range although every link does (the chain was rewritten and re-hashed from some event
+ *   on: the first sequence number of that checkpoint is the first that can be trusted no more);
+ * - `event-deleted` — a sequence number is missing;
+ * - `event-inserted` — an event repeats a sequence number, or lies beyond the head;
+ * - `event-reordered` — events appear out of sequence order;
+ * - `events-truncated` — the chain ends before its head (or a signed checkpoint) says;
+ * - `checkpoint-forged` — a checkpoint is not signed by a trusted key, or names another tenant;
+ * - `checkpoint-altered` — a checkpoint's signature does not match its content, or its stored
+ *   columns do not match what it signed;
+ * - `checkpoint-missing` — a checkpoint number is skipped, or a checkpoint's link to the
+ *   previous one's signature is broken.
+ *
+ * Events after the last checkpoint are protected by their chain only (and, in a bundle, by
+ * the signed manifest) until the next checkpoint signs them.
+ *
+ * @module
+ */
+import { chainHash } from './audit-chain.js'
+import {
+  asCheckpointPayload,
+  CHECKPOINT_JWS_TYPE,
+  jwsSignature,
+  type CheckpointPayload,
+} from './audit-checkpoint.js'
+import { verifyJws, type AuditJwks } from './audit-keys.js'
+import { merkleRoot } from './merkle-tree.js'
+
+/** The kinds of damage verification reports. */
+export const AUDIT_DAMAGE_KINDS = [
+  'event-modified',
+  'event-deleted',
+  'event-inserted',
+  'event-reordered',
+  'events-truncated',
+  'checkpoint-forged',
+  'checkpoint-altered',
+  'checkpoint-missing',
+] as const
+/** One kind of damage. */
+export type AuditDamageKind = (typeof AUDIT_DAMAGE_KINDS)[number]
+
+/** One problem verification found. */
+export interface AuditProblem {
+  readonly kind: AuditDamageKind
+  /** The first sequence number the problem makes untrustworthy. */
+  readonly seq: number
+  /** The checkpoint concerned, for checkpoint problems. */
+  readonly checkpoint?: number
+  readonly message: string
+}
+
+/** A range of sequence numbers. */
+export interface SeqRange {
+  readonly fromSeq: number
+  readonly toSeq: number
+}
+
+/** What verification found. */
+export interface AuditVerifyReport {
+  readonly ok: boolean
+  readonly tenantId: string
+  readonly source: 'database' | 'bundle'
+  /** Events whose chain was checked. */
+  readonly eventsChecked: number
+  readonly firstSeq: number
+  readonly lastSeq: number
+  readonly checkpointsChecked: number
+  /** The last sequence number covered by a valid signed checkpoint (0 when none). */
+  readonly signedThroughSeq: number
+  /** Ranges removed by retention, each ending at a signed checkpoint. */
+  readonly purged: readonly SeqRange[]
+  /** The problem with the lowest sequence number. */
+  readonly firstBad?: { readonly seq: number; readonly kind: AuditDamageKind }
+  readonly problems: readonly AuditProblem[]
+}
+
+/** One stored event as verification sees it. @internal */
+export interface ChainRecord {
+  /** The event's canonical JSON, exactly as hashed. */
+  readonly canonical: string
+  /** The hash stored with it. */
+  readonly hash: string
+  /** Its sequence number, when already known (parsed lazily from `canonical` otherwise). */
+  seq?: number
+  /** False when the stored key columns disagree with the content. */
+  readonly columnsOk?: boolean
+}
+
+/** One checkpoint as verification sees it. @internal */
+export interface CheckpointRecord {
+  readonly jws: string
+  /** The stored columns, when the checkpoint comes from the database. */
+  readonly columns?: Pick<CheckpointPayload, 'n' | 'fromSeq' | 'toSeq' | 'headHash' | 'merkleRoot'>
+}
+
+/** What {@link verifyChain} is given. @internal */
+export interface ChainInput {
+  readonly tenantId: string
+  readonly source: 'database' | 'bundle'
+  readonly jwks: AuditJwks
+  /** Every checkpoint of the tenant, in number order. */
+  readonly checkpoints: readonly CheckpointRecord[]
+  /** The events to check, in stored order, starting at `startSeq`. */
+  readonly records: readonly ChainRecord[]
+  readonly startSeq: number
+  /** The last sequence number the chain must reach (the head, or a bundle's end). */
+  readonly expectedLastSeq: number
+  /** The hash the last event must have, when known from a trusted place. */
+  readonly expectedHeadHash?: string
+  /** The last checkpoint number that must be present, when known from a trusted place. */
+  readonly expectedLastCheckpoint?: number
+  readonly purgedThroughSeq: number
+  /** Extra problems the caller found (anchors, manifest). */
+  readonly extraProblems?: readonly AuditProblem[]
+}
+
+/** Verifies checkpoints and events. @internal */
+export async function verifyChain(input: ChainInput): Promise<AuditVerifyReport> {
+  const problems: AuditProblem[] = [...(input.extraProblems ?? [])]
+  const valid = await checkCheckpoints(input, problems)
+  const signedThroughSeq = valid.length === 0 ? 0 : valid[valid.length - 1]!.toSeq
+
+  // Where the checked events start: genesis, or the head of the checkpoint retention kept.
+  let startPrev = '0'.repeat(64)
+  if (input.startSeq > 1) {
+    const anchor = valid.find((c) => c.toSeq === input.startSeq - 1)
+    if (anchor === undefined) {
+      problems.push({
+        kind: 'checkpoint-missing',
+        seq: input.startSeq - 1,
+        message: `no valid signed checkpoint ends at ${input.startSeq - 1}, where the checked events begin`,
+      })
+    } else startPrev = anchor.headHash
+  }
+  const eventProblem = checkEvents(input, valid, startPrev)
+  if (eventProblem !== undefined) problems.push(eventProblem)
+
+  problems.sort((a, b) => a.seq - b.seq)
+  const first = problems[0]
+  const records = input.records
+  return {
+    ok: problems.length === 0,
+    tenantId: input.tenantId,
+    source: input.source,
+    eventsChecked: records.length,
+    firstSeq: input.startSeq,
+    lastSeq: input.startSeq + records.length - 1,
+    checkpointsChecked: input.checkpoints.length,
+    signedThroughSeq,
+    purged: input.purgedThroughSeq > 0 ? [{ fromSeq: 1, toSeq: input.purgedThroughSeq }] : [],
+    ...(first === undefined ? {} : { firstBad: { seq: first.seq, kind: first.kind } }),
+    problems,
+  }
+}
+
+async function checkCheckpoints(input: ChainInput, problems: AuditProblem[]): Promise<CheckpointPayload[]> {
+  const valid: CheckpointPayload[] = []
+  let expectedN = 1
+  let expectedFrom = 1
+  // The previous checkpoint's signature; undefined after one that did not verify, whose
+  // successor's link then cannot be judged.
+  let prevSignature: string | null | undefined = null
+  for (const record of input.checkpoints) {
+    const claimed = asCheckpointPayload(unverifiedPayload(record.jws)) ?? record.columns
+    const n = claimed?.n ?? expectedN
+    const at = claimed?.fromSeq ?? expectedFrom
+    if (n > expectedN) {
+      problems.push({
+        kind: 'checkpoint-missing',
+        seq: expectedFrom,
+        checkpoint: expectedN,
+        message: `checkpoint${n - expectedN > 1 ? `s ${expectedN}..${n - 1} are` : ` ${expectedN} is`} missing`,
+      })
+    }
+    const result = await verifyJws(record.jws, CHECKPOINT_JWS_TYPE, input.jwks)
+    const payload = result.ok ? asCheckpointPayload(result.payload) : undefined
+    if (!result.ok || payload === undefined) {
+      problems.push({
+        kind: result.ok
+          ? 'checkpoint-altered'
+          : result.problem === 'forged'
+            ? 'checkpoint-forged'
+            : 'checkpoint-altered',
+        seq: at,
+        checkpoint: n,
+        message: `checkpoint ${n}: ${result.ok ? 'the signed payload is not a checkpoint' : result.detail}`,
+      })
+    } else if (payload.tenantId !== input.tenantId) {
+      problems.push({
+        kind: 'checkpoint-forged',
+        seq: at,
+        checkpoint: n,
+        message: `checkpoint ${n} is signed for tenant '${payload.tenantId}'`,
+      })
+    } else if (record.columns !== undefined && !sameColumns(record.columns, payload)) {
+      problems.push({
+        kind: 'checkpoint-altered',
+        seq: at,
+        checkpoint: n,
+        message: `checkpoint ${n}: the stored columns differ from what it signed`,
+      })
+    } else if (
+      payload.n > 1 &&
+      payload.n === expectedN &&
+      prevSignature !== undefined &&
+      (payload.prevSignature !== prevSignature || payload.fromSeq !== expectedFrom)
+    ) {
+      problems.push({
+        kind: 'checkpoint-missing',
+        seq: Math.min(payload.fromSeq, expectedFrom),
+        checkpoint: payload.n - 1,
+        message: `checkpoint ${payload.n} does not follow checkpoint ${payload.n - 1} as stored (its signed link differs): the original is missing`,
+      })
+    } else {
+      valid.push(payload)
+    }
+    prevSignature = valid[valid.length - 1]?.n === n ? jwsSignature(record.jws) : undefined
+    expectedN = n + 1
+    expectedFrom = (payload?.toSeq ?? claimed?.toSeq ?? at) + 1
+  }
+  if (input.expectedLastCheckpoint !== undefined && input.expectedLastCheckpoint >= expectedN) {
+    problems.push({
+      kind: 'checkpoint-missing',
+      seq: expectedFrom,
+      checkpoint: expectedN,
+      message: `checkpoints ${expectedN}..${input.expectedLastCheckpoint} are missing`,
+    })
+  }
+  return valid
+}
+
+function checkEvents(
+  input: ChainInput,
+  valid: readonly CheckpointPayload[],
+  startPrev: string,
+): AuditProblem | undefined {
+  const records = input.records
+  const n = records.length
+  const linkOk = new Uint8Array(n)
+  let prev = startPrev
+  let allLinked = true
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!
+    const ok = chainHash(prev, r.canonical) === r.hash && r.columnsOk !== false
+    linkOk[i] = ok ? 1 : 0
+    if (!ok) allLinked = false
+    prev = r.hash
+  }
+  const expectedCount = input.expectedLastSeq - input.startSeq + 1
+  const mismatch = checkpointMismatch(input, valid)
+  const headOk =
+    input.expectedHeadHash === undefined || (n > 0 && records[n - 1]!.hash === input.expectedHeadHash)
+  // The fast path: every link holds, the count is right and every signed head and Merkle root
+  // matches at its position. Signed hashes commit to every event, sequence numbers included,
+  // so no event needs to be parsed.
+  if (allLinked && n === expectedCount && mismatch === undefined && headOk && n === 0) return undefined
+  if (allLinked && n === expectedCount && mismatch === undefined && headOk) {
+    if (input.source === 'bundle') return undefined
+    // The database gave each row's own sequence number: confirm them too.
+    if (records.every((r, i) => seqOf(r) === input.startSeq + i)) return undefined
+  }
+  return classify(input, linkOk, mismatch, valid)
+}
+
+/** The first checkpoint whose head or Merkle root does not match the events at its position. */
+function checkpointMismatch(
+  input: ChainInput,
+  valid: readonly CheckpointPayload[],
+): CheckpointPayload | undefined {
+  const records = input.records
+  for (const c of valid) {
+    if (c.toSeq < input.startSeq) continue
+    const end = c.toSeq - input.startSeq
+    const start = c.fromSeq - input.startSeq
+    if (start < 0 || end >= records.length) return c
+    if (records[end]!.hash !== c.headHash) return c
+    const leaves: string[] = []
+    for (let i = start; i <= end; i++) leaves.push(records[i]!.hash)
+    if (merkleRoot(leaves) !== c.merkleRoot) return c
+  }
+  return undefined
+}
+
+function classify(
+  input: ChainInput,
+  linkOk: Uint8Array,
+  mismatch: CheckpointPayload | undefined,
+  valid: readonly CheckpointPayload[],
+): AuditProblem | undefined {
+  const records = input.records
+  const seqs = records.map(seqOf)
+  const last = input.expectedLastSeq
+  const counts = new Map<number, number>()
+  for (const s of seqs) counts.set(s, (counts.get(s) ?? 0) + 1)
+  let e = input.startSeq
+  for (let i = 0; i < seqs.length; i++) {
+    const s = seqs[i]!
+    if (s === e && s <= last && counts.get(s) === 1) {
+      if (linkOk[i] === 0)
+        return { kind: 'event-modified', seq: s, message: `event ${s} does not match its hash` }
+      e += 1
+      continue
+    }
+    if (s === e && s <= last && linkOk[i] === 1) {
+      // A repeated number: this copy links correctly, so a later one is the intruder.
+      e += 1
+      continue
+    }
+    if (s < e || s > last || (counts.get(s) ?? 0) > 1 || Number.isNaN(s)) {
+      return {
+        kind: 'event-inserted',
+        seq: Number.isNaN(s) ? e : Math.min(s, e),
+        message: `an event that does not belong to the chain appears where ${e} is expected (it says ${Number.isNaN(s) ? 'no number' : s})`,
+      }
+    }
+    // s > e: e is not here.
+    if (seqs.indexOf(e, i + 1) !== -1) {
+      return { kind: 'event-reordered', seq: e, message: `event ${e} appears after event ${s}` }
+    }
+    return { kind: 'event-deleted', seq: e, message: `event ${e} is missing (the next one present is ${s})` }
+  }
+  const signedEnd = valid.length === 0 ? 0 : valid[valid.length - 1]!.toSeq
+  if (e <= Math.max(last, signedEnd)) {
+    return {
+      kind: 'events-truncated',
+      seq: e,
+      message: `the chain ends at ${e - 1}, but ${e <= last ? `its head is ${last}` : `checkpoint ${valid[valid.length - 1]!.n} signs up to ${signedEnd}`}`,
+    }
+  }
+  if (mismatch !== undefined) {
+    return {
+      kind: 'event-modified',
+      seq: mismatch.fromSeq,
+      message: `events ${mismatch.fromSeq}..${mismatch.toSeq} link correctly but do not match signed checkpoint ${mismatch.n}: the chain was rewritten within that range`,
+    }
+  }
+  return {
+    kind: 'event-modified',
+    seq: Math.max(input.startSeq, e - 1),
+    message: `the last event's hash differs from the signed head`,
+  }
+}
+
+function seqOf(record: ChainRecord): number {
+  if (record.seq === undefined) {
+    try {
+      const seq = (JSON.parse(record.canonical) as { seq?: unknown }).seq
+      record.seq = Number.isSafeInteger(seq) ? (seq as number) : Number.NaN
+    } catch {
+      record.seq = Number.NaN
+    }
+  }
+  return record.seq
+}
+
+function sameColumns(columns: NonNullable<CheckpointRecord['columns']>, payload: CheckpointPayload): boolean {
+  return (
+    columns.n === payload.n &&
+    columns.fromSeq === payload.fromSeq &&
+    columns.toSeq === payload.toSeq &&
+    columns.headHash === payload.headHash &&
+    columns.merkleRoot === payload.merkleRoot
+  )
+}
+
+function unverifiedPayload(jws: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'))
+  } catch {
+    return undefined
+  }
+}

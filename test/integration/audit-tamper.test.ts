@@ -1,0 +1,343 @@
+/**
+ * The tamper matrix: every kind of damage at the start, middle and end of a chain, in the
+ * database (both stacks, MariaDB included) and in an exported bundle verified offline.
+ * Verification must name the first bad sequence number and the damage kind.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CompactSign, importJWK } from 'jose'
+import type { Kysely } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chainHash } from '../../src/audit/audit-chain.js'
+import { verifyBundle } from '../../src/audit/audit-bundle.js'
+import type { AuditTrail } from '../../src/audit/audit-trail.js'
+import { STACKS, type Stack } from './stacks.js'
+import { event, openTrail, readZip, signingJwk, writeZip } from './audit-helpers.js'
+
+const EVENTS = 30 // checkpoints 1..10, 11..20, 21..30
+
+type Damage = { kind: string; at: 'start' | 'middle' | 'end'; expect: { kind: string; seq: number } }
+
+async function forgedJws(jws: string, mutate?: (p: Record<string, unknown>) => void): Promise<string> {
+  const [header, payload] = jws.split('.') as [string, string, string]
+  const p = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
+  if (mutate === undefined) {
+    const key = await signingJwk('intruder')
+    return new CompactSign(Buffer.from(JSON.stringify(p)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'intruder', typ: 'cw-audit-checkpoint' })
+      .sign(await importJWK(key, 'EdDSA'))
+  }
+  mutate(p)
+  return `${header}.${Buffer.from(JSON.stringify(p)).toString('base64url')}.${jws.split('.')[2]}`
+}
+
+const position = { start: 0, middle: 1, end: 2 } as const
+
+for (const stack of STACKS) {
+  describe(`tamper matrix in the database on ${stack.name}`, () => {
+    let database: Awaited<ReturnType<Stack['openDatabase']>>
+    let blobs: Awaited<ReturnType<Stack['openBlobStore']>>
+    let trail: AuditTrail
+    let db: Kysely<any>
+
+    beforeAll(async () => {
+      database = await stack.openDatabase()
+      blobs = await stack.openBlobStore()
+      trail = await openTrail(database, { anchors: blobs })
+      db = database.db
+    })
+
+    afterAll(async () => {
+      await trail?.close()
+      await blobs?.dispose()
+      await database?.dispose()
+    })
+
+    const cases: (Damage & { apply: (tenant: string) => Promise<void> })[] = []
+    const events = (t: string) => db.selectFrom('cw_audit_events').where('tenant_id', '=', t)
+    const row = (t: string, seq: number) =>
+      events(t).selectAll().where('seq', '=', seq).executeTakeFirstOrThrow()
+    const setSeq = (t: string, from: number, to: number) =>
+      db
+        .updateTable('cw_audit_events')
+        .set({ seq: to })
+        .where('tenant_id', '=', t)
+        .where('seq', '=', from)
+        .execute()
+
+    for (const [at, p] of [
+      ['start', 1],
+      ['middle', 15],
+      ['end', 29],
+    ] as const) {
+      cases.push({
+        kind: 'modified',
+        at,
+        expect: { kind: 'event-modified', seq: p },
+        apply: async (t) => {
+          const r = await row(t, p)
+          await db
+            .updateTable('cw_audit_events')
+            .set({
+              body: String(r.body).replace('"outcome":"success"', '"outcome":"failure"'),
+              outcome: 'failure',
+            })
+            .where('tenant_id', '=', t)
+            .where('seq', '=', p)
+            .execute()
+        },
+      })
+      cases.push({
+        kind: 'deleted',
+        at,
+        expect: { kind: 'event-deleted', seq: p },
+        apply: async (t) => {
+          await db.deleteFrom('cw_audit_events').where('tenant_id', '=', t).where('seq', '=', p).execute()
+        },
+      })
+      cases.push({
+        kind: 'reordered',
+        at,
+        expect: { kind: 'event-reordered', seq: p },
+        apply: async (t) => {
+          await setSeq(t, p, -1)
+          await setSeq(t, p + 1, p)
+          await setSeq(t, -1, p + 1)
+        },
+      })
+    }
+    for (const [at, p] of [
+      ['start', 1],
+      ['middle', 15],
+      ['end', EVENTS],
+    ] as const) {
+      cases.push({
+        kind: 'inserted',
+        at,
+        expect: { kind: 'event-inserted', seq: p === EVENTS ? EVENTS + 1 : p },
+        apply: async (t) => {
+          // A forged event that links correctly to its predecessor; the rest move up one place.
+          const prev = p === 1 ? '0'.repeat(64) : String((await row(t, p - 1)).hash)
+          const base = await row(t, p === EVENTS ? EVENTS : p)
+          const seq = p === EVENTS ? EVENTS + 1 : p
+          const body = String(base.body)
+            .replace(/"seq":\d+/, `"seq":${seq}`)
+            .replace('"i":', '"forged":true,"i":')
+          if (p !== EVENTS) for (let s = EVENTS; s >= p; s--) await setSeq(t, s, s + 1)
+          await db
+            .insertInto('cw_audit_events')
+            .values({ ...base, seq, body, hash: chainHash(prev, body) })
+            .execute()
+        },
+      })
+    }
+    for (const [at, keep] of [
+      ['start', 1],
+      ['middle', 15],
+      ['end', 29],
+    ] as const) {
+      cases.push({
+        kind: 'truncated',
+        at,
+        expect: { kind: 'events-truncated', seq: keep + 1 },
+        apply: async (t) => {
+          await db.deleteFrom('cw_audit_events').where('tenant_id', '=', t).where('seq', '>', keep).execute()
+        },
+      })
+    }
+    for (const at of ['start', 'middle', 'end'] as const) {
+      const n = position[at] + 1
+      const from = position[at] * 10 + 1
+      const cp = (t: string) =>
+        db
+          .selectFrom('cw_audit_checkpoints')
+          .selectAll()
+          .where('tenant_id', '=', t)
+          .where('n', '=', n)
+          .executeTakeFirstOrThrow()
+      cases.push({
+        kind: 'checkpoint forged',
+        at,
+        expect: { kind: 'checkpoint-forged', seq: from },
+        apply: async (t) => {
+          const c = await cp(t)
+          await db
+            .updateTable('cw_audit_checkpoints')
+            .set({ jws: await forgedJws(String(c.jws)) })
+            .where('tenant_id', '=', t)
+            .where('n', '=', n)
+            .execute()
+        },
+      })
+      cases.push({
+        kind: 'checkpoint altered',
+        at,
+        expect: { kind: 'checkpoint-altered', seq: from },
+        apply: async (t) => {
+          const c = await cp(t)
+          const jws = await forgedJws(String(c.jws), (p) => (p.merkleRoot = 'f'.repeat(64)))
+          await db
+            .updateTable('cw_audit_checkpoints')
+            .set({ jws, merkle_root: 'f'.repeat(64) })
+            .where('tenant_id', '=', t)
+            .where('n', '=', n)
+            .execute()
+        },
+      })
+      cases.push({
+        kind: 'checkpoint missing',
+        at,
+        expect: { kind: 'checkpoint-missing', seq: from },
+        apply: async (t) => {
+          await db.deleteFrom('cw_audit_checkpoints').where('tenant_id', '=', t).where('n', '=', n).execute()
+        },
+      })
+    }
+
+    it('an untouched chain verifies', async () => {
+      for (let i = 0; i < EVENTS; i++) await trail.append(event('intact', i))
+      await trail.checkpoint('intact', { force: true })
+      expect(await trail.verify({ tenantId: 'intact' })).toMatchObject({ ok: true })
+    })
+
+    it.each(cases.map((c) => [`${c.kind} at ${c.at}`, c] as const))('detects %s', async (_name, c) => {
+      const tenant = `t-${c.kind.replace(/ /g, '-')}-${c.at}`
+      await Promise.all(Array.from({ length: EVENTS }, (_, i) => trail.append(event(tenant, i))))
+      expect((await trail.checkpoint(tenant, { force: true })).created).toHaveLength(3)
+      await c.apply(tenant)
+      const report = await trail.verify({ tenantId: tenant })
+      expect(report.ok).toBe(false)
+      expect(report.firstBad).toEqual(c.expect)
+    })
+  })
+}
+
+describe('tamper matrix on a bundle, offline', () => {
+  let dir: string
+  let clean: Map<string, string>
+  let jwks: Awaited<ReturnType<AuditTrail['jwks']>>
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cw-tamper-'))
+    const stack = STACKS[0]!
+    const database = await stack.openDatabase()
+    const blobs = await stack.openBlobStore()
+    const trail = await openTrail(database, { anchors: blobs })
+    try {
+      for (let i = 0; i < EVENTS; i++) await trail.append(event('bundled', i))
+      await trail.checkpoint('bundled', { force: true })
+      await (await trail.exportBundle({ tenantId: 'bundled' })).writeTo(join(dir, 'clean.zip')) // 31 events
+      jwks = await trail.jwks()
+    } finally {
+      await trail.close()
+      await blobs.dispose()
+      await database.dispose()
+    }
+    clean = await readZip(join(dir, 'clean.zip'))
+  })
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const edit = (lines: string[], f: (l: string[]) => void) => {
+    const copy = [...lines]
+    f(copy)
+    return copy
+  }
+  const cases: {
+    name: string
+    expect: { kind: string; seq: number }
+    events?: (l: string[]) => string[]
+    checkpoints?: (l: string[]) => Promise<string[]>
+  }[] = []
+  for (const [at, p] of [
+    ['start', 1],
+    ['middle', 15],
+    ['end', 30],
+  ] as const) {
+    const i = p - 1
+    cases.push({
+      name: `modified at ${at}`,
+      expect: { kind: 'event-modified', seq: p },
+      events: (l) => edit(l, (c) => (c[i] = c[i]!.replace('"outcome":"success"', '"outcome":"failure"'))),
+    })
+    cases.push({
+      name: `deleted at ${at}`,
+      expect: { kind: 'event-deleted', seq: p },
+      events: (l) => edit(l, (c) => c.splice(i, 1)),
+    })
+    cases.push({
+      name: `inserted at ${at}`,
+      expect: { kind: 'event-inserted', seq: p },
+      events: (l) => edit(l, (c) => c.splice(i + 1, 0, c[i]!)),
+    })
+    cases.push({
+      name: `reordered at ${at}`,
+      expect: { kind: 'event-reordered', seq: p },
+      events: (l) => edit(l, (c) => ([c[i], c[i + 1]] = [c[i + 1]!, c[i]!])),
+    })
+    cases.push({
+      name: `truncated at ${at}`,
+      expect: { kind: 'events-truncated', seq: p + 1 },
+      events: (l) => l.slice(0, p),
+    })
+  }
+  for (const [at, n] of [
+    ['start', 1],
+    ['middle', 2],
+    ['end', 3],
+  ] as const) {
+    const from = (n - 1) * 10 + 1
+    const jwsOf = (l: string) => JSON.parse(l).jws as string
+    const put = (l: string, jws: string) => JSON.stringify({ ...JSON.parse(l), jws })
+    cases.push({
+      name: `checkpoint forged at ${at}`,
+      expect: { kind: 'checkpoint-forged', seq: from },
+      checkpoints: async (l) => {
+        const c = [...l]
+        c[n - 1] = put(c[n - 1]!, await forgedJws(jwsOf(c[n - 1]!)))
+        return c
+      },
+    })
+    cases.push({
+      name: `checkpoint altered at ${at}`,
+      expect: { kind: 'checkpoint-altered', seq: from },
+      checkpoints: async (l) => {
+        const c = [...l]
+        c[n - 1] = put(c[n - 1]!, await forgedJws(jwsOf(c[n - 1]!), (p) => (p.toSeq = Number(p.toSeq) - 1)))
+        return c
+      },
+    })
+    cases.push({
+      name: `checkpoint missing at ${at}`,
+      expect: { kind: 'checkpoint-missing', seq: from },
+      checkpoints: async (l) => l.filter((_, k) => k !== n - 1),
+    })
+  }
+
+  it('the clean bundle verifies', async () => {
+    expect(await verifyBundle(join(dir, 'clean.zip'), { jwks })).toMatchObject({
+      ok: true,
+      eventsChecked: EVENTS + 1,
+    })
+  })
+
+  it.each(cases.map((c) => [c.name, c] as const))('detects %s', async (name, c) => {
+    const entries = new Map(clean)
+    const lines = (name: string) =>
+      entries
+        .get(name)!
+        .split('\n')
+        .filter((x) => x.length > 0)
+    if (c.events) entries.set('events.jsonl', c.events(lines('events.jsonl')).join('\n') + '\n')
+    if (c.checkpoints)
+      entries.set('checkpoints.jsonl', (await c.checkpoints(lines('checkpoints.jsonl'))).join('\n') + '\n')
+    const file = join(dir, `${name.replace(/ /g, '-')}.zip`)
+    await writeZip(file, entries)
+    const report = await verifyBundle(file, { jwks })
+    expect(report.ok).toBe(false)
+    expect(report.firstBad).toEqual(c.expect)
+  })
+})
