@@ -28,6 +28,9 @@ const TENANT_MASK_STYLES = MASK_STYLES.filter((style) => style !== 'none') as [
   ...Exclude<(typeof MASK_STYLES)[number], 'none'>[],
 ]
 
+/** Where the embedded default keeps the secret IVR value hashes are keyed with. */
+export const DEFAULT_IVR_HASH_SECRET_FILE = './.callwarden/ivr-hash-secret'
+
 /** Where the embedded default keeps the audit signing key. */
 export const DEFAULT_AUDIT_KEY_FILE = './.callwarden/audit-signing-key.json'
 
@@ -138,9 +141,32 @@ export const configSchema = z
               .strict(),
           )
           .default({}),
+        /**
+         * The secret IVR value hashes are keyed with (base64, at least 32 bytes); each
+         * tenant's key is derived from it. Wins over the file.
+         * Env: `CALLWARDEN_IVR_HASH_SECRET`.
+         */
+        ivrHashSecret: z.string().min(1).optional(),
+        /**
+         * A file holding the IVR hash secret in base64.
+         * @defaultValue `'./.callwarden/ivr-hash-secret'`
+         */
+        ivrHashSecretFile: z.string().min(1).default(DEFAULT_IVR_HASH_SECRET_FILE),
+        /**
+         * Create the secret file (mode 0600) when it is missing. Replicas must share one
+         * secret: in production give `ivrHashSecret` and set this to false.
+         * @defaultValue true
+         */
+        generateIvrHashSecret: z.boolean().default(true),
       })
       .strict()
-      .default({ style: 'middle4', format: 'national', tenants: {} }),
+      .default({
+        style: 'middle4',
+        format: 'national',
+        tenants: {},
+        ivrHashSecretFile: DEFAULT_IVR_HASH_SECRET_FILE,
+        generateIvrHashSecret: true,
+      }),
     /** The audit trail. */
     audit: z
       .object({
@@ -248,6 +274,9 @@ export function loadConfig(options: LoadConfigOptions = {}): CallwardenConfig {
   const fromEnv: Record<string, unknown> = {}
   if (env.CALLWARDEN_DATABASE_URL) fromEnv.databaseUrl = env.CALLWARDEN_DATABASE_URL
   if (env.CALLWARDEN_BLOB_URL) fromEnv.blobUrl = env.CALLWARDEN_BLOB_URL
+  if (env.CALLWARDEN_IVR_HASH_SECRET) {
+    fromEnv.masking = { ...(fromFile.masking as object), ivrHashSecret: env.CALLWARDEN_IVR_HASH_SECRET }
+  }
   if (env.CALLWARDEN_LOG_LEVEL) fromEnv.log = { ...(fromFile.log as object), level: env.CALLWARDEN_LOG_LEVEL }
   if (env.CALLWARDEN_AUDIT_SIGNING_KEY_FILE) {
     fromEnv.audit = { ...(fromFile.audit as object), signingKeyFile: env.CALLWARDEN_AUDIT_SIGNING_KEY_FILE }

@@ -13,6 +13,8 @@ import { openBlobStore } from './blob/create-blob-store.js'
 import { systemClock, type Clock } from './clock.js'
 import { loadConfig, parseConfig, type CallwardenConfig, type CallwardenConfigInput } from './config.js'
 import { createLogger, type Logger } from './logger.js'
+import { loadIvrHashSecret, tenantIvrHashKey } from './masking/ivr-hash-secret.js'
+import { createMasking, type Masking } from './masking/masking-service.js'
 import { createStandardChains, type StandardChains } from './standard-chains.js'
 import { DataMap } from './store/data-map/data-map.js'
 import { openDatabase, type Database } from './store/database.js'
@@ -89,6 +91,8 @@ export interface Callwarden {
   readonly leases: LeaseManager
   /** The standard call pipelines. */
   readonly pipeline: StandardChains
+  /** Number views per role and protection mode, UID resolution, the tenants' UID clients. */
+  readonly masking: Masking
   /** The audit trail: append, query, verify, export, prove, checkpoints, retention. */
   readonly audit: AuditTrail
   /** What the start-up migration applied (empty when `migrate: false`). */
@@ -134,6 +138,12 @@ export async function createCallwarden(
   ])
   const logger =
     options.logger ?? createLogger({ level: resolved.log.level, piiFields: dataMap.piiColumnNames() })
+  // Secrets first: a missing one fails before anything is opened.
+  const ivrHashSecret = loadIvrHashSecret({
+    secret: resolved.masking.ivrHashSecret,
+    file: resolved.masking.ivrHashSecretFile,
+    generate: resolved.masking.generateIvrHashSecret,
+  })
   const database = openDatabase(resolved.databaseUrl, { poolSize: resolved.poolSize })
   let blobs: BlobStore | undefined
   let anchors: BlobStore | undefined
@@ -155,12 +165,6 @@ export async function createCallwarden(
     const leases = new LeaseManager(guarded, {
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       clock,
-    })
-    const pipeline = createStandardChains({
-      tenants,
-      clock,
-      logger,
-      observeAllows: resolved.pipeline.observeAllows,
     })
     const openedBlobs = blobs
     const a = resolved.audit
@@ -191,10 +195,24 @@ export async function createCallwarden(
       checkpoint: a.checkpoint,
       anchor: a.anchor,
     })
+    const masking = createMasking({
+      tenants,
+      settings: resolved.masking,
+      audit,
+      clock,
+      onAuditFailure: (error) => logger.error({ err: error }, 'a masking failure could not be audited'),
+    })
+    const pipeline = createStandardChains({
+      tenants,
+      clock,
+      logger,
+      observeAllows: resolved.pipeline.observeAllows,
+      masking,
+      ivrHashKey: (tenantId) => tenantIvrHashKey(ivrHashSecret, tenantId),
+    })
     let closing: Promise<void> | undefined
     const close = (): Promise<void> =>
-      (closing ??= audit
-        .close()
+      (closing ??= Promise.all([masking.close(), audit.close()])
         .finally(() => Promise.all([database.close(), openedBlobs.close(), openedAnchors?.close()]))
         .then(() => undefined))
     return {
@@ -207,6 +225,7 @@ export async function createCallwarden(
       tenants,
       leases,
       pipeline,
+      masking,
       audit,
       migrations,
       scope: (tenantId) => new TenantScope(database.db, dataMap, tenantId),

@@ -24,6 +24,8 @@ export const SECRET_FIELDS = [
   'dtmf',
   'privateKey',
   'dataKey',
+  'ivrHashSecret',
+  'signingKey',
 ] as const
 
 /** Call-event fields that carry numbers or caller input, redacted whatever the data map says. */

@@ -1,11 +1,16 @@
 /**
- * The ready-made pipelines `createCallwarden()` offers. Each starts with event validation
- * and the tenant-status check; the masking and policy modules add their middleware here as
- * they land.
+ * The ready-made pipelines `createCallwarden()` offers. Each has event validation and the
+ * tenant-status check. Masking comes first where an event carries personal data (agent views,
+ * IVR inputs), so that nothing later in the chain (a denial, an observer, a log line) sees the
+ * real value; dialling by UID resolves the number after the checks. The policy module adds its
+ * middleware to the outbound and inbound chains.
  *
  * @module
  */
 import type { Clock } from './clock.js'
+import { agentView, dialByUid } from './masking/agent-view-middleware.js'
+import { ivrInput } from './masking/ivr-input-middleware.js'
+import type { Masking } from './masking/masking-service.js'
 import type { Logger } from './logger.js'
 import type {
   AgentViewEvent,
@@ -58,14 +63,19 @@ export function createStandardChains(deps: {
   readonly clock: Clock
   readonly logger: Logger
   readonly observeAllows: boolean
+  readonly masking: Masking
+  /** Each tenant's IVR hash key. */
+  readonly ivrHashKey: (tenantId: string) => Uint8Array
 }): StandardChains {
-  const chain = <E extends CallEvent>(name: string): Pipeline<E> =>
-    createPipeline<E>({
+  const chain = <E extends CallEvent>(name: string, first?: Middleware<E>): Pipeline<E> => {
+    let pipeline = createPipeline<E>({
       name,
       clock: deps.clock,
       onObserverError: (error) =>
         deps.logger.error({ err: error, pipeline: name }, 'decision observer failed'),
     })
+    if (first !== undefined) pipeline = pipeline.use(first)
+    return pipeline
       .use(validateCallEvent<E>())
       .use(tenantStatus<E>(deps.tenants))
       .observe((decision) => {
@@ -81,11 +91,12 @@ export function createStandardChains(deps: {
           'call decision',
         )
       })
+  }
   return {
     inbound: chain<InboundCall>('inbound'),
-    outbound: chain<OutboundCall>('outbound'),
-    agentView: chain<AgentViewEvent>('agent-view'),
-    ivrInput: chain<IvrInputEvent>('ivr-input'),
+    outbound: chain<OutboundCall>('outbound').use(dialByUid(deps.masking.protector)),
+    agentView: chain<AgentViewEvent>('agent-view', agentView(deps.masking.protector)),
+    ivrInput: chain<IvrInputEvent>('ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
     callEnded: chain<CallEndedEvent>('call-ended'),
     recordingReady: chain<RecordingReadyEvent>('recording-ready'),
   }
