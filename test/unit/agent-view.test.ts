@@ -253,8 +253,16 @@ describe('agentView() middleware', () => {
             screenPopUrl: `https://crm.example.com/#/c?mobile=${nsn}&type=phone`,
           })
           await chain.run(event)
-          const shown = `${event.customerNumber} ${event.screenPopUrl ?? ''}`
-          expect(shown.replace(/\D/g, '')).not.toContain(nsn.slice(3, 7))
+          const shown = event.customerNumber
+          // The desk shows the UID, or a mask hiding at least the 4 middle digits ...
+          if (shown !== 'u-x') {
+            expect(shown).toMatch(/^\d{3}\*{4}\d{4}$|^\*{11}$/)
+            expect(nsn.startsWith(shown.slice(0, 3).replaceAll('*', '')) || shown.startsWith('*')).toBe(true)
+          }
+          // ... and the screen pop carries exactly that, and no real digits anywhere else.
+          expect(event.screenPopUrl).toBe(
+            `https://crm.example.com/#/c?mobile=${encodeURIComponent(shown)}&type=phone`,
+          )
         },
       ),
       { numRuns: 200 },
