@@ -12,7 +12,10 @@
  *
  * Run: `npm run bench:masking` (prints a Markdown table for BENCHMARKS.md).
  */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
+import { createInterface } from 'node:readline'
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max'
 import type { AuditSink } from '../dist/audit/audit-event.js'
 import { ManualClock } from '../dist/clock.js'
@@ -25,7 +28,6 @@ import {
 import type { AgentViewEvent } from '../dist/pipeline/call-events.js'
 import { createPipeline } from '../dist/pipeline/pipeline.js'
 import type { ProtectionMode } from '../dist/store/tenant-registry.js'
-import { UidEndpoint } from '../test/fixtures/uid-endpoint.js'
 
 const VIEWS = 1_000
 const ROUND_TRIP_MS = 5
@@ -38,8 +40,11 @@ const noFailuresExpected: AuditSink = {
   append: () => Promise.reject(new Error('a benchmark view failed and was audited')),
 }
 
-function numbers(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `+86139${String(10_000_000 + i * 7919).slice(-8)}`)
+function numbers(count: number, offset = 0): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => `+86139${String(10_000_000 + (offset + i) * 7919).slice(-8)}`,
+  )
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -70,16 +75,42 @@ function chainFor(mode: ProtectionMode, client: UidMappingClient | undefined) {
   )
 }
 
-async function concurrentViews(endpoint: UidEndpoint, maxBatchSize: number) {
+function clientFor(url: string, maxBatchSize: number): UidMappingClient {
+  return createUidMappingClient({
+    url,
+    auth: { type: 'basic', username: 'cw', password: 'bench' },
+    batchWindowMs: BATCH_WINDOW_MS,
+    maxBatchSize,
+    timeoutMs: 30_000,
+  })
+}
+
+/** The client alone: 1,000 concurrent phoneToUid lookups of numbers not seen before. */
+async function concurrentLookups(url: string, maxBatchSize: number, offset: number) {
+  const client = clientFor(url, maxBatchSize)
+  const latencies: number[] = []
+  await Promise.all(
+    numbers(VIEWS, offset).map(async (number) => {
+      const t0 = performance.now()
+      await client.phoneToUid([number])
+      latencies.push(performance.now() - t0)
+    }),
+  )
+  const requests = client.stats().requests
+  await client.close()
+  latencies.sort((a, b) => a - b)
+  return { requests, p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
+}
+
+async function concurrentViews(url: string, maxBatchSize: number) {
   const client = createUidMappingClient({
-    url: endpoint.url,
+    url,
     auth: { type: 'basic', username: 'cw', password: 'bench' },
     batchWindowMs: BATCH_WINDOW_MS,
     maxBatchSize,
     timeoutMs: 30_000,
   })
   const chain = chainFor('uid', client)
-  endpoint.requests.length = 0
   const latencies: number[] = []
   const started = performance.now()
   const decisions = await Promise.all(
@@ -95,15 +126,53 @@ async function concurrentViews(endpoint: UidEndpoint, maxBatchSize: number) {
     }),
   )
   const wallMs = performance.now() - started
+  const requests = client.stats().requests
   await client.close()
   latencies.sort((a, b) => a - b)
   return {
     views: decisions.length,
-    requests: endpoint.requests.length,
+    requests,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     wallMs,
   }
+}
+
+/** The rewrite alone: the agentView() middleware called directly, no pipeline runner. */
+async function bareRewriteThroughput() {
+  const protector = new NumberProtector({ protectionOf: () => ({ mode: 'mask' }), audit: noFailuresExpected })
+  const rewrite = agentView(protector)
+  const pool = numbers(DISTINCT_NUMBERS)
+  const next = () => Promise.resolve()
+  const context = (event: AgentViewEvent) =>
+    ({
+      event,
+      tenantId: event.tenantId,
+      denied: false,
+      deny: () => {
+        throw new Error('a benchmark view was denied')
+      },
+      note: () => undefined,
+    }) as unknown as Parameters<typeof rewrite>[0]
+  for (const [i, number] of pool.entries()) await rewrite(context(agentEvent(number, i)), next)
+  const started = performance.now()
+  for (let i = 0; i < REWRITES; i += 1) {
+    await rewrite(context(agentEvent(pool[i % DISTINCT_NUMBERS] as string, i)), next)
+  }
+  return REWRITES / ((performance.now() - started) / 1000)
+}
+
+/** The pipeline runner's own cost: one middleware that only calls next(). */
+async function runnerThroughput() {
+  const chain = createPipeline<AgentViewEvent>({ name: 'agent-view', clock: new ManualClock(0) }).use(
+    async function passThrough(_ctx, next) {
+      await next()
+    },
+  )
+  const pool = numbers(DISTINCT_NUMBERS)
+  const started = performance.now()
+  for (let i = 0; i < REWRITES; i += 1) await chain.run(agentEvent(pool[i % DISTINCT_NUMBERS] as string, i))
+  return REWRITES / ((performance.now() - started) / 1000)
 }
 
 async function rewriteThroughput(mode: ProtectionMode, client: UidMappingClient | undefined) {
@@ -131,28 +200,50 @@ function bareParseThroughput(): number {
   return perSecond
 }
 
-const endpoint = await UidEndpoint.start({
-  auth: { type: 'basic', username: 'cw', password: 'bench' },
-  latencyMs: ROUND_TRIP_MS,
-})
+const server = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    new URL('./uid-endpoint-process.ts', import.meta.url).pathname,
+    'cw',
+    'bench',
+    String(ROUND_TRIP_MS),
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+)
+const [url] = (await once(createInterface({ input: server.stdout }), 'line')) as [string]
 try {
   // Alternate the two sides so neither always runs on a colder or busier machine.
   const batched = []
   const perNumber = []
+  const lookups = []
+  const lookupsPerNumber = []
   for (let round = 0; round < 3; round += 1) {
-    batched.push(await concurrentViews(endpoint, 200))
-    perNumber.push(await concurrentViews(endpoint, 1))
+    // Fresh numbers each round: every lookup goes to the endpoint.
+    lookups.push(await concurrentLookups(url, 200, 100_000 + round * VIEWS))
+    lookupsPerNumber.push(await concurrentLookups(url, 1, 200_000 + round * VIEWS))
+    batched.push(await concurrentViews(url, 200))
+    perNumber.push(await concurrentViews(url, 1))
   }
   const median = <T>(runs: T[], key: (r: T) => number) => runs.map(key).sort((a, b) => a - b)[1] as number
 
   const uidClient = createUidMappingClient({
-    url: endpoint.url,
+    url,
     auth: { type: 'basic', username: 'cw', password: 'bench' },
     cacheSize: DISTINCT_NUMBERS * 2,
   })
-  const throughput = { mask: [] as number[], uid: [] as number[], parse: [] as number[] }
+  const throughput = {
+    mask: [] as number[],
+    uid: [] as number[],
+    parse: [] as number[],
+    rewrite: [] as number[],
+    runner: [] as number[],
+  }
   for (let round = 0; round < 3; round += 1) {
     throughput.parse.push(bareParseThroughput())
+    throughput.rewrite.push(await bareRewriteThroughput())
+    throughput.runner.push(await runnerThroughput())
     throughput.mask.push(await rewriteThroughput('mask', undefined))
     throughput.uid.push(await rewriteThroughput('uid', uidClient))
   }
@@ -163,6 +254,19 @@ try {
   const out = process.stdout
   out.write(
     `\n### UID mode: ${VIEWS} concurrent agent views (round trip ${ROUND_TRIP_MS} ms, window ${BATCH_WINDOW_MS} ms)\n\n`,
+  )
+  out.write('The client alone (1,000 concurrent `phoneToUid` lookups of new numbers):\n\n')
+  out.write('| client | HTTP requests | p50 ms | p99 ms |\n|---|---:|---:|---:|\n')
+  for (const [name, runs] of [
+    ['batched (window 10 ms, max batch 200)', lookups],
+    ['baseline: one request per number', lookupsPerNumber],
+  ] as const) {
+    out.write(
+      `| ${name} | ${median(runs, (r) => r.requests)} | ${median(runs, (r) => r.p50).toFixed(1)} | ${median(runs, (r) => r.p99).toFixed(1)} |\n`,
+    )
+  }
+  out.write(
+    '\nWhole agent views through the pipeline (1,000 concurrent `cw.pipeline.agentView`-style runs):\n\n',
   )
   out.write('| client | HTTP requests | p50 ms | p99 ms | wall ms |\n|---|---:|---:|---:|---:|\n')
   for (const [name, runs] of [
@@ -183,6 +287,8 @@ try {
   const parse = med(throughput.parse)
   for (const [name, value] of [
     ['baseline: bare libphonenumber-js parse (no rewrite)', parse],
+    ['agentView() rewrite alone (middleware called directly), mask mode', med(throughput.rewrite)],
+    ['pipeline runner alone (one pass-through middleware)', med(throughput.runner)],
     ['agentView() pipeline, mask mode', med(throughput.mask)],
     ['agentView() pipeline, UID mode (cached UIDs)', med(throughput.uid)],
   ] as const) {
@@ -190,5 +296,6 @@ try {
   }
   out.write(`\nNode ${process.version}, medians of 3 alternating rounds.\n`)
 } finally {
-  await endpoint.close()
+  server.kill('SIGTERM')
+  await once(server, 'exit')
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { RecentCache } from '../lib/recent-cache.js'
 import type { AgentViewEvent, OutboundCall } from '../pipeline/call-events.js'
 import type { Middleware } from '../pipeline/pipeline.js'
 import { NUMBER_VIEW_KINDS, NumberProtector, type NumberViewKind } from './number-protector.js'
@@ -35,6 +36,22 @@ import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
  * ```
  */
 export function agentView(protector: NumberProtector): Middleware<AgentViewEvent> {
+  // A customer's screen-pop URL repeats call after call; its parse (and check) is kept.
+  const screenPops = new RecentCache<string, ScreenPopTemplate | ScreenPopInsecure>(5_000)
+  const screenPopOf = (url: string): ScreenPopTemplate => {
+    let template = screenPops.get(url)
+    if (template === undefined) {
+      try {
+        template = new ScreenPopTemplate(url)
+      } catch (error) {
+        if (!(error instanceof ScreenPopInsecure)) throw error
+        template = error
+      }
+      screenPops.set(url, template)
+    }
+    if (template instanceof ScreenPopInsecure) throw template
+    return template
+  }
   return async function agentView(ctx, next) {
     const event = ctx.event
     const real: unknown = event.customerNumber
@@ -52,7 +69,7 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
     if (realUrl !== undefined) {
       try {
         if (typeof realUrl !== 'string') throw new ScreenPopInsecure('not a string')
-        screenPop = new ScreenPopTemplate(realUrl)
+        screenPop = screenPopOf(realUrl)
         if (screenPop.carriesDigits(subscriberDigits(real))) {
           throw new ScreenPopInsecure("the customer's number appears outside the `mobile` parameter")
         }

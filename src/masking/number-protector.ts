@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { LRUCache } from 'lru-cache'
 import type { AuditSink, AuditTarget } from '../audit/audit-event.js'
 import type { ProtectionMode } from '../store/tenant-registry.js'
 import {
@@ -78,11 +77,6 @@ export interface NumberProtectorOptions {
    * @defaultValue ignore
    */
   readonly onAuditFailure?: (error: unknown) => void
-  /**
-   * Parsed numbers remembered, so repeated views skip libphonenumber.
-   * @defaultValue 50 000
-   */
-  readonly parseCacheSize?: number
 }
 
 /** One request to {@link NumberProtector.view}. */
@@ -126,12 +120,10 @@ const UNREADABLE = Symbol('unreadable')
 export class NumberProtector {
   readonly #options: NumberProtectorOptions
   readonly #format: NumberFormat
-  readonly #parsed: LRUCache<string, ParsedNumber | typeof UNREADABLE>
 
   constructor(options: NumberProtectorOptions) {
     this.#options = options
     this.#format = options.format ?? 'national'
-    this.#parsed = new LRUCache({ max: options.parseCacheSize ?? 50_000 })
   }
 
   /**
@@ -273,17 +265,12 @@ export class NumberProtector {
   }
 
   #parse(number: string, region: string): ParsedNumber | typeof UNREADABLE {
-    const key = `${region}|${number}`
-    let parsed = this.#parsed.get(key)
-    if (parsed === undefined) {
-      try {
-        parsed = parseNumber(number, { defaultRegion: region })
-      } catch (error) {
-        if (error instanceof TypeError) throw error
-        parsed = UNREADABLE
-      }
-      this.#parsed.set(key, parsed)
+    try {
+      // parseNumber remembers recent parses, so repeated views skip libphonenumber.
+      return parseNumber(number, { defaultRegion: region })
+    } catch (error) {
+      if (error instanceof TypeError) throw error
+      return UNREADABLE
     }
-    return parsed
   }
 }

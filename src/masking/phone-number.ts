@@ -19,6 +19,7 @@ import {
   type PhoneNumber,
 } from 'libphonenumber-js/max'
 import { CallwardenError } from '../errors.js'
+import { RecentCache } from '../lib/recent-cache.js'
 
 /** Why a number was rejected. */
 export const NUMBER_PROBLEMS = ['NOT_A_NUMBER', 'TOO_SHORT', 'TOO_LONG', 'INVALID_COUNTRY'] as const
@@ -87,9 +88,28 @@ export function parseNumber(input: string, options: NormalizeOptions = {}): Pars
     throw new TypeError(`a phone number must be a string, got ${input === null ? 'null' : typeof input}`)
   }
   const region = options.defaultRegion ?? 'CN'
+  const key = `${region}|${input}`
+  const known = recentParses.get(key)
+  if (known !== undefined) return known
   if (!REGION.test(region)) {
     throw new TypeError(`defaultRegion must be an ISO 3166-1 alpha-2 code such as 'CN', got '${region}'`)
   }
+  const parsed = parseUncached(input, region)
+  recentParses.set(key, parsed)
+  // The E.164 form is what later lookups of this number usually pass.
+  if (parsed.e164 !== input) recentParses.set(`${region}|${parsed.e164}`, parsed)
+  return parsed
+}
+
+/**
+ * Parses are remembered: a contact center sees the same numbers again and again (one call
+ * produces an inbound event, agent views and a service record), and a full parse with type
+ * detection costs about three plain libphonenumber parses. Results are frozen, so sharing
+ * them is safe; failures are not remembered. The memory is the process's own, never written.
+ */
+const recentParses = new RecentCache<string, ParsedNumber>(10_000)
+
+function parseUncached(input: string, region: string): ParsedNumber {
   const text = toDialString(input)
   let phone: PhoneNumber
   try {
@@ -140,7 +160,10 @@ export function formatParsedPlatformNumber(parsed: ParsedNumber): string {
  * @internal
  */
 export function platformTrunk(parsed: ParsedNumber): string {
-  return parsed.region === 'CN' && parsed.areaCodeLength > 0 ? parsed.trunkPrefix : ''
+  // CN area codes start with 2-9; a national number starting with 1 is never a landline, and
+  // is answered without asking for the (costly) type.
+  if (parsed.region !== 'CN' || parsed.nationalNumber.startsWith('1')) return ''
+  return parsed.areaCodeLength > 0 ? parsed.trunkPrefix : ''
 }
 
 /**
@@ -179,33 +202,71 @@ function toDialString(input: string): string {
 }
 
 function describe(phone: PhoneNumber): ParsedNumber {
-  const type = phone.getType()
-  const national = String(phone.nationalNumber)
-  let areaCodeLength = 0
-  let trunkPrefix = ''
-  if (type === 'FIXED_LINE' || type === 'FIXED_LINE_OR_MOBILE') {
-    // The area code is the first group of the national format, less its trunk prefix:
-    // '020 1234 5678' → '20', '(201) 555-0123' → '201', '0755 1234 5678' → '755'.
-    const firstGroup = /^\(?(\d+)/.exec(phone.formatNational())?.[1] ?? ''
-    // The trunk prefix is the shortest head of the group that leaves the national number's start.
-    for (let at = 0; at < firstGroup.length; at += 1) {
-      const area = firstGroup.slice(at)
-      if (national.startsWith(area) && area.length < national.length) {
-        areaCodeLength = area.length
-        trunkPrefix = firstGroup.slice(0, at)
-        break
+  return Object.freeze(new DescribedNumber(phone))
+}
+
+/**
+ * A parsed number whose type and area code are worked out on first use: type detection is
+ * the costly part of a parse, and many callers (E.164 normalisation, the UID client's wire
+ * format for mobiles) never need it.
+ */
+class DescribedNumber implements ParsedNumber {
+  readonly e164: string
+  readonly countryCode: string
+  readonly nationalNumber: string
+  readonly region: string | undefined
+  readonly #phone: PhoneNumber
+  #landline: { type: string | undefined; areaCodeLength: number; trunkPrefix: string } | undefined
+
+  constructor(phone: PhoneNumber) {
+    this.#phone = phone
+    this.e164 = phone.number
+    this.countryCode = String(phone.countryCallingCode)
+    this.nationalNumber = String(phone.nationalNumber)
+    this.region = phone.country
+  }
+
+  get type(): string | undefined {
+    return this.#describe().type
+  }
+
+  get areaCodeLength(): number {
+    return this.#describe().areaCodeLength
+  }
+
+  get trunkPrefix(): string {
+    return this.#describe().trunkPrefix
+  }
+
+  toJSON(): ParsedNumber {
+    const { e164, countryCode, nationalNumber, region, type, areaCodeLength, trunkPrefix } = this
+    return { e164, countryCode, nationalNumber, region, type, areaCodeLength, trunkPrefix }
+  }
+
+  #describe(): { type: string | undefined; areaCodeLength: number; trunkPrefix: string } {
+    if (this.#landline !== undefined) return this.#landline
+    const phone = this.#phone
+    const type = phone.getType()
+    const national = this.nationalNumber
+    let areaCodeLength = 0
+    let trunkPrefix = ''
+    if (type === 'FIXED_LINE' || type === 'FIXED_LINE_OR_MOBILE') {
+      // The area code is the first group of the national format, less its trunk prefix:
+      // '020 1234 5678' → '20', '(201) 555-0123' → '201', '0755 1234 5678' → '755'.
+      const firstGroup = /^\(?(\d+)/.exec(phone.formatNational())?.[1] ?? ''
+      // The trunk prefix is the shortest head of the group that leaves the national number's start.
+      for (let at = 0; at < firstGroup.length; at += 1) {
+        const area = firstGroup.slice(at)
+        if (national.startsWith(area) && area.length < national.length) {
+          areaCodeLength = area.length
+          trunkPrefix = firstGroup.slice(0, at)
+          break
+        }
       }
     }
+    this.#landline = { type, areaCodeLength, trunkPrefix }
+    return this.#landline
   }
-  return Object.freeze({
-    e164: phone.number,
-    countryCode: String(phone.countryCallingCode),
-    nationalNumber: national,
-    region: phone.country,
-    type,
-    areaCodeLength,
-    trunkPrefix,
-  })
 }
 
 function fromParseError(error: unknown): NumberInvalid {

@@ -272,8 +272,7 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
   let cacheHits = 0
   let cacheMisses = 0
 
-  // Numbers are parsed once per input string, and their parse travels with the batch.
-  const parsedByInput = new LRUCache<string, ParsedNumber>({ max: o.cacheSize })
+  // A number's parse travels with its batch (parseNumber itself remembers recent inputs).
   const parsedByWire = new Map<string, ParsedNumber>()
 
   const toWire = (number: ParsedNumber): string => {
@@ -415,9 +414,9 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
   const lookupUid = (input: string): Promise<string> => {
     if (closing.signal.aborted)
       return Promise.reject(new UidUnresolved('PhoneToUID', 'closed', 'the client was closed'))
-    let number = parsedByInput.get(input)
+    let number: ParsedNumber
     try {
-      number ??= parseNumber(input, o)
+      number = parseNumber(input, o)
     } catch (error) {
       return Promise.reject(
         new UidUnresolved('PhoneToUID', 'invalid_input', 'the input is not a phone number', { cause: error }),
@@ -428,7 +427,6 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
       cacheHits += 1
       return Promise.resolve(cached)
     }
-    parsedByInput.set(input, number)
     cacheMisses += 1
     const wire = toWire(number)
     parsedByWire.set(wire, number)
@@ -505,7 +503,6 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
         uidBatcher.failAll(new UidUnresolved('UIDToPhone', 'closed', 'the client was closed'))
         uidByNumber.clear()
         numberByUid.clear()
-        parsedByInput.clear()
         parsedByWire.clear()
       })),
   }
