@@ -233,6 +233,20 @@ async function runDemo(cw: Callwarden, records: number): Promise<void> {
   })
   print(`outbound decision: ${decision.verdict} (ran: ${decision.trace.join(' > ')})`)
   for (const reason of decision.reasons) print(`  reason: ${reason.code} ${reason.message}`)
+  // What an agent of this mask-mode tenant sees of a caller: only the masked form is printed.
+  const view = await cw.pipeline.agentView.run({
+    type: 'agent-view',
+    tenantId,
+    callId: `demo-view-${now.getTime()}`,
+    agentId: 'demo-agent',
+    customerNumber: '+8618912348352',
+    screenPopUrl: 'https://crm.example.com/#?mobile=18912348352&type=phone',
+    status: 100,
+    direction: 'inbound',
+  })
+  print(
+    `agent view: ${view.verdict}, customer number ${view.event.customerNumber}, screen pop ${view.event.screenPopUrl}`,
+  )
 }
 
 function configFile(): { configFile: string } | undefined {

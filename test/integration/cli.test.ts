@@ -67,8 +67,12 @@ describe('callwarden CLI', () => {
     const tenant = /^tenant: (demo-[0-9a-f]{6})$/m.exec(stdout)?.[1]
     expect(tenant).toBeDefined()
     expect(stdout).toMatch(/^outbound decision: allow/m)
-    // Never print a number: the demo dials +8613988888888.
+    // Never print a number: the demo dials +8613988888888 and shows an agent +8618912348352.
     expect(stdout).not.toContain('13988888888')
+    expect(stdout).toMatch(
+      /^agent view: allow, customer number 189\*{4}8352, screen pop .*mobile=189\*{4}8352/m,
+    )
+    expect(stdout).not.toContain('18912348352')
 
     const database = openDatabase(`sqlite:${join(cwd, '.callwarden/callwarden.db')}`)
     try {
