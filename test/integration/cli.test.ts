@@ -15,6 +15,8 @@ import { TenantScope } from '../../src/store/tenant-scope.js'
 import { DataMap } from '../../src/store/data-map/data-map.js'
 import { REFERENCE_DATASETS } from '../../src/store/reference-schema.js'
 import { freshMysqlDatabase, s3Settings } from './services.js'
+import { createCallwarden } from '../../src/index.js'
+import { readFile, writeFile } from 'node:fs/promises'
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 // The CLI runs from its sources in a scratch directory, so tsx is named by absolute URL.
@@ -122,5 +124,80 @@ describe('callwarden CLI', () => {
     const bad = await cli(['demo', '--records', 'lots'], { cwd })
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toMatch(/^ERR_CONFIG_INVALID: --records/)
+  })
+
+  it('audit: checkpoint, export, verify a bundle, prove, verify the proof, and report damage', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-cli-audit-'))
+    const state = join(dir, '.callwarden')
+    try {
+      // The library and the CLI (run in `dir`) share the embedded default's files.
+      const cw = await createCallwarden(
+        {
+          databaseUrl: `sqlite:${join(state, 'callwarden.db')}`,
+          blobUrl: `file:${join(state, 'blobs')}`,
+          audit: { signingKeyFile: join(state, 'audit-signing-key.json') },
+          masking: { ivrHashSecretFile: join(state, 'ivr-hash-secret') },
+          log: { level: 'silent' },
+        },
+        { loadEnvironment: false },
+      )
+      try {
+        for (let i = 0; i < 12; i += 1) {
+          await cw.audit.append({
+            tenantId: 'acme',
+            actor: { id: `agent-${i}`, role: 'agent' },
+            action: 'recording.play',
+            target: { type: 'recording', id: `rec-${i}` },
+            outcome: 'success',
+          })
+        }
+      } finally {
+        await cw.close()
+      }
+      const run = (args: string[]) => cli(['audit', ...args], { cwd: dir })
+
+      expect((await run(['checkpoint', '--tenant', 'acme', '--force'])).code).toBe(0)
+      const exported = await run(['export', '--tenant', 'acme', '--out', 'bundle.zip'])
+      expect(exported.stderr).toBe('')
+      expect(exported.code).toBe(0)
+      const verified = await run(['verify', '--bundle', 'bundle.zip'])
+      expect(verified.code).toBe(0)
+      expect(verified.stdout).toMatch(/^result: intact$/m)
+
+      const jwks = await run(['jwks'])
+      expect(jwks.code).toBe(0)
+      await writeFile(join(dir, 'jwks.json'), jwks.stdout)
+      expect(JSON.parse(jwks.stdout).keys[0]).not.toHaveProperty('d') // public keys only
+      expect((await run(['prove', '--tenant', 'acme', '--seq', '5', '--out', 'proof.json'])).code).toBe(0)
+      const proof = await run(['verify-proof', 'proof.json', '--jwks', 'jwks.json'])
+      expect(proof.code).toBe(0)
+      const forged = JSON.parse(await readFile(join(dir, 'proof.json'), 'utf8'))
+      forged.event.actor.id = 'someone-else'
+      await writeFile(join(dir, 'forged.json'), JSON.stringify(forged))
+      expect((await run(['verify-proof', 'forged.json', '--jwks', 'jwks.json'])).code).toBe(2)
+
+      const database = openDatabase(`sqlite:${join(state, 'callwarden.db')}`)
+      try {
+        const row = await database.db
+          .selectFrom('cw_audit_events')
+          .selectAll()
+          .where('tenant_id', '=', 'acme')
+          .where('seq', '=', 7)
+          .executeTakeFirstOrThrow()
+        await database.db
+          .updateTable('cw_audit_events')
+          .set({ body: String(row.body).replace('"agent-6"', '"agent-x"'), actor_id: 'agent-x' })
+          .where('tenant_id', '=', 'acme')
+          .where('seq', '=', 7)
+          .execute()
+      } finally {
+        await database.close()
+      }
+      const damaged = await run(['verify', '--tenant', 'acme'])
+      expect(damaged.code).toBe(2)
+      expect(damaged.stdout).toMatch(/first bad sequence number 7: event-modified/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
