@@ -16,12 +16,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { exportJWK, generateKeyPair } from 'jose'
 import { createConnection } from 'mysql2/promise'
-import { AuditLog } from '../src/audit/audit-log.js'
-import { AuditTrail } from '../src/audit/audit-trail.js'
-import { readBundle, verifyBundle } from '../src/audit/audit-bundle.js'
-import { openDatabase } from '../src/store/database.js'
-import { LeaseManager } from '../src/store/lease-manager.js'
-import { migrate } from '../src/store/migrations/migrate.js'
+import { AuditLog } from '../dist/audit/audit-log.js'
+import { AuditTrail } from '../dist/audit/audit-trail.js'
+import { readBundle, verifyBundle } from '../dist/audit/audit-bundle.js'
+import { openDatabase } from '../dist/store/database.js'
+import { LeaseManager } from '../dist/store/lease-manager.js'
+import { migrate } from '../dist/store/migrations/migrate.js'
 
 const APPEND_EVENTS = Number(process.env.BENCH_APPEND_EVENTS ?? 100_000)
 const BASELINE_EVENTS = Number(process.env.BENCH_BASELINE_EVENTS ?? 3_000)
