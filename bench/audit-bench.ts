@@ -132,7 +132,7 @@ try {
     return prev
   })
   // Chain, checkpoints (signatures, heads, Merkle roots) and manifest, events in memory.
-  const { verifyChain } = await import('../src/audit/audit-verifier.js')
+  const { verifyChain } = await import('../dist/audit/audit-verifier.js')
   const jwks = await trail.jwks()
   const coreMs = await best(5, () =>
     verifyChain({

@@ -24,6 +24,10 @@ const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Buffer, encodi
 function node(left: Buffer, right: Buffer): Buffer {
   left.copy(scratch, 1)
   right.copy(scratch, 33)
+  return hashScratch()
+}
+
+function hashScratch(): Buffer {
   return oneShot === undefined
     ? nodeCrypto.createHash('sha256').update(scratch).digest()
     : oneShot('sha256', scratch, 'buffer')
@@ -31,16 +35,29 @@ function node(left: Buffer, right: Buffer): Buffer {
 
 /** The tree's root (lower-case hex) over leaves given as hex hashes; throws for no leaves. */
 export function merkleRoot(leaves: readonly string[]): string {
-  if (leaves.length === 0) throw new TypeError('a Merkle tree needs at least one leaf')
-  let level: Buffer[] = leaves.map((h) => Buffer.from(h, 'hex'))
+  const n = leaves.length
+  if (n === 0) throw new TypeError('a Merkle tree needs at least one leaf')
+  // One buffer holds a level; each level is written over the one below it (node i of the
+  // next level is made from nodes 2i and 2i+1, which are read before slot i is reused), so
+  // verifying a range of a million events allocates one buffer, not a million.
+  const level = Buffer.allocUnsafe(32 * n)
+  for (let i = 0; i < n; i++) level.write(leaves[i]!, 32 * i, 32, 'hex')
   // Pairing bottom-up and carrying an odd last node up unchanged builds the RFC 6962 tree.
-  while (level.length > 1) {
-    const next: Buffer[] = []
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(node(level[i]!, level[i + 1]!))
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!)
-    level = next
+  let width = n
+  while (width > 1) {
+    let next = 0
+    for (let i = 0; i + 1 < width; i += 2) {
+      level.copy(scratch, 1, 32 * i, 32 * i + 64)
+      hashScratch().copy(level, 32 * next)
+      next += 1
+    }
+    if (width % 2 === 1) {
+      level.copy(level, 32 * next, 32 * (width - 1), 32 * width)
+      next += 1
+    }
+    width = next
   }
-  return level[0]!.toString('hex')
+  return level.toString('hex', 0, 32)
 }
 
 /** The audit path of leaf `index`: sibling hashes from the leaf up (RFC 9162 §2.1.3.1). */
