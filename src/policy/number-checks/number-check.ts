@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { getCountries, getCountryCallingCode } from 'libphonenumber-js/max'
 import { NumberInvalid, parseNumber, type ParsedNumber } from '../../masking/phone-number.js'
+import { regionsOfCallingCode } from '../calling-codes.js'
 import { isEmergencyNumber } from './emergency-numbers.js'
 
 /** The rules a number can break, in the order they are checked. */
@@ -129,19 +129,4 @@ function emergencyCode(input: string, region: string): { region: string; code: s
     }
   }
   return undefined
-}
-
-let callingCodes: Map<string, string[]> | undefined
-
-function regionsOfCallingCode(): Map<string, string[]> {
-  if (callingCodes === undefined) {
-    callingCodes = new Map()
-    for (const region of getCountries()) {
-      const code = String(getCountryCallingCode(region))
-      const list = callingCodes.get(code) ?? []
-      list.push(region)
-      callingCodes.set(code, list)
-    }
-  }
-  return callingCodes
 }
