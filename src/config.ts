@@ -109,6 +109,17 @@ export const configSchema = z
       })
       .strict()
       .default({ observeAllows: false }),
+    /** Call policy. */
+    policy: z
+      .object({
+        /**
+         * Refuse shared-cost numbers as well as premium-rate ones before dialling.
+         * @defaultValue true
+         */
+        blockSharedCost: z.boolean().default(true),
+      })
+      .strict()
+      .default({ blockSharedCost: true }),
     /** How numbers are shown (the protection mode itself is per tenant, in `cw_tenants`). */
     masking: z
       .object({

@@ -29,6 +29,17 @@ export const ERROR_CODES = {
   ERR_PIPELINE_MISUSE: 'A middleware broke the composition rules (next() called twice, next() not awaited).',
   ERR_POLICY_UNAVAILABLE:
     'A policy check could not be evaluated (infrastructure failure); the call is denied (fail closed).',
+  ERR_POLICY_NUMBER_NOT_ALLOWED:
+    'A number may not be dialled: invalid or unallocated, an emergency number, or a premium-rate or shared-cost number; `rule` says which.',
+  ERR_POLICY_BLACKLISTED:
+    "The caller (inbound) or callee (outbound) is on the tenant's blacklist; the details name the entry, never the number.",
+  ERR_BLACKLIST_ENTRY_INVALID:
+    'A blacklist entry is malformed (number, prefix, direction, reason, expiry, CSV line); the message says which field and what is allowed.',
+  ERR_BLACKLIST_ENTRY_NOT_FOUND: "No blacklist entry with this id exists in the tenant's blacklist.",
+  ERR_CALL_NOT_FOUND:
+    'No service record of the tenant has this call id, or it holds no readable customer number.',
+  ERR_ROLE_FORBIDDEN:
+    "The actor's role may not perform this action (e.g. only admins remove blacklist entries).",
   ERR_NUMBER_INVALID:
     'A phone number could not be read (not a number, too short, too long, unknown country); `problem` says which.',
   ERR_UID_UNRESOLVED:

@@ -15,6 +15,8 @@ import { loadConfig, parseConfig, type CallwardenConfig, type CallwardenConfigIn
 import { createLogger, type Logger } from './logger.js'
 import { loadIvrHashSecret, tenantIvrHashKey } from './masking/ivr-hash-secret.js'
 import { createMasking, type Masking } from './masking/masking-service.js'
+import { POLICY_TENANT_TABLE_RULES } from './policy/policy-tables.js'
+import { createPolicy, type Policy } from './policy/policy-service.js'
 import { createStandardChains, type StandardChains } from './standard-chains.js'
 import { DataMap } from './store/data-map/data-map.js'
 import { openDatabase, type Database } from './store/database.js'
@@ -95,6 +97,8 @@ export interface Callwarden {
   readonly masking: Masking
   /** The audit trail: append, query, verify, export, prove, checkpoints, retention. */
   readonly audit: AuditTrail
+  /** Call policy: the per-tenant blacklist (number checks run in the standard chains). */
+  readonly policy: Policy
   /** What the start-up migration applied (empty when `migrate: false`). */
   readonly migrations: MigrateReport
   /** A scope through which one tenant's data is read and written. */
@@ -159,7 +163,9 @@ export async function createCallwarden(
     })
     // Everything but the scope itself goes through a guard that demands a tenant predicate.
     const guarded = database.db.withPlugin(
-      new TenantGuardPlugin({ rules: [...dataMap.tenantTableRules(), ...AUDIT_TENANT_TABLE_RULES] }),
+      new TenantGuardPlugin({
+        rules: [...dataMap.tenantTableRules(), ...AUDIT_TENANT_TABLE_RULES, ...POLICY_TENANT_TABLE_RULES],
+      }),
     )
     const tenants = new TenantRegistry(guarded, clock)
     const leases = new LeaseManager(guarded, {
@@ -202,12 +208,23 @@ export async function createCallwarden(
       clock,
       onAuditFailure: (error) => logger.error({ err: error }, 'a masking failure could not be audited'),
     })
+    const scope = (tenantId: string): TenantScope => new TenantScope(database.db, dataMap, tenantId)
+    const policy = createPolicy({
+      db: guarded,
+      audit,
+      clock,
+      tenants,
+      protector: masking.protector,
+      scope,
+    })
     const pipeline = createStandardChains({
       tenants,
       clock,
       logger,
       observeAllows: resolved.pipeline.observeAllows,
       masking,
+      policy,
+      blockSharedCost: resolved.policy.blockSharedCost,
       ivrHashKey: (tenantId) => tenantIvrHashKey(ivrHashSecret, tenantId),
     })
     let closing: Promise<void> | undefined
@@ -227,8 +244,9 @@ export async function createCallwarden(
       pipeline,
       masking,
       audit,
+      policy,
       migrations,
-      scope: (tenantId) => new TenantScope(database.db, dataMap, tenantId),
+      scope,
       close,
       [Symbol.asyncDispose]: close,
     }

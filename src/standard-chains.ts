@@ -2,8 +2,10 @@
  * The ready-made pipelines `createCallwarden()` offers. Each has event validation and the
  * tenant-status check. Masking comes first where an event carries personal data (agent views,
  * IVR inputs), so that nothing later in the chain (a denial, an observer, a log line) sees the
- * real value; dialling by UID resolves the number after the checks. The policy module adds its
- * middleware to the outbound and inbound chains.
+ * real value; dialling by UID resolves the number after the checks. Policy follows: outbound
+ * calls pass `numberChecks()` then `blacklist()` after `dialByUid()`; inbound calls pass
+ * `blacklist()` after the tenant check. Inbound calls get no number checks: the caller's
+ * number is what the network presented (it may be withheld), and answering costs nothing.
  *
  * @module
  */
@@ -12,6 +14,9 @@ import { agentView, dialByUid } from './masking/agent-view-middleware.js'
 import { ivrInput } from './masking/ivr-input-middleware.js'
 import type { Masking } from './masking/masking-service.js'
 import type { Logger } from './logger.js'
+import { blacklist } from './policy/blacklist/blacklist-middleware.js'
+import { numberChecks } from './policy/number-checks/number-checks-middleware.js'
+import type { Policy } from './policy/policy-service.js'
 import type {
   AgentViewEvent,
   CallEndedEvent,
@@ -64,6 +69,9 @@ export function createStandardChains(deps: {
   readonly logger: Logger
   readonly observeAllows: boolean
   readonly masking: Masking
+  readonly policy: Policy
+  /** Refuse shared-cost numbers before dialling. */
+  readonly blockSharedCost: boolean
   /** Each tenant's IVR hash key. */
   readonly ivrHashKey: (tenantId: string) => Uint8Array
 }): StandardChains {
@@ -92,9 +100,15 @@ export function createStandardChains(deps: {
         )
       })
   }
+  const regionOf = deps.policy.regionOf
   return {
-    inbound: chain<InboundCall>('inbound'),
-    outbound: chain<OutboundCall>('outbound').use(dialByUid(deps.masking.protector)),
+    inbound: chain<InboundCall>('inbound').use(
+      blacklist<InboundCall>({ list: deps.policy.blacklist, regionOf }),
+    ),
+    outbound: chain<OutboundCall>('outbound')
+      .use(dialByUid(deps.masking.protector))
+      .use(numberChecks({ regionOf, blockSharedCost: deps.blockSharedCost }))
+      .use(blacklist<OutboundCall>({ list: deps.policy.blacklist, regionOf })),
     agentView: chain<AgentViewEvent>('agent-view', agentView(deps.masking.protector)),
     ivrInput: chain<IvrInputEvent>('ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
     callEnded: chain<CallEndedEvent>('call-ended'),

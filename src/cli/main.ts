@@ -14,6 +14,7 @@ import { Command, CommanderError } from 'commander'
 import { createCallwarden, type Callwarden } from '../index.js'
 import { CallwardenError } from '../errors.js'
 import { loadConfig } from '../config.js'
+import type { BlacklistDirection } from '../policy/blacklist/blacklist-entry.js'
 import { openDatabase } from '../store/database.js'
 import { migrate } from '../store/migrations/migrate.js'
 import { seedDemoData } from './demo-data.js'
@@ -179,6 +180,167 @@ audit
       )
     })
   })
+
+const blacklistCommand = program
+  .command('blacklist')
+  .description("a tenant's blacklist: add, remove, list, import, export")
+
+const ACTOR_ROLES = ['admin', 'agent', 'auditor'] as const
+
+blacklistCommand
+  .command('add')
+  .description('blacklist a number, an international prefix (+1201*) or the customer of a call')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .option('--number <number>', 'number, or international prefix ending in *')
+  .option('--call <id>', 'blacklist the customer of this call (the number is never printed)')
+  .option('--direction <dir>', 'inbound, outbound or both', 'both')
+  .option('--reason <text>', 'why')
+  .option('--expires <time>', 'ISO 8601 time when the entry stops matching')
+  .option('--as <id>', 'who adds it (recorded in the audit trail)', 'cli')
+  .option('--role <role>', 'admin or agent', 'admin')
+  .action(
+    async (options: {
+      tenant: string
+      number?: string
+      call?: string
+      direction: string
+      reason?: string
+      expires?: string
+      as: string
+      role: string
+    }) => {
+      if ((options.number === undefined) === (options.call === undefined)) {
+        throw new CallwardenError(
+          'ERR_CONFIG_INVALID',
+          'blacklist add needs exactly one of --number or --call',
+        )
+      }
+      const by = { id: options.as, role: actorRole(options.role) }
+      const common = {
+        tenantId: options.tenant,
+        direction: options.direction as BlacklistDirection,
+        by,
+        ...(options.reason === undefined ? {} : { reason: options.reason }),
+        ...(options.expires === undefined ? {} : { expiresAt: options.expires }),
+      }
+      const change = await withCallwarden((cw) =>
+        options.number === undefined
+          ? cw.policy.blacklist.addByCallId({ ...common, callId: options.call! })
+          : cw.policy.blacklist.add({ ...common, number: options.number }),
+      )
+      print(`entry: ${change.id} ${change.result} (${change.kind}, ${change.direction})`)
+    },
+  )
+
+blacklistCommand
+  .command('remove')
+  .description('remove an entry by id (admins)')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .requiredOption('--id <entry>', 'entry id')
+  .option('--as <id>', 'who removes it (recorded in the audit trail)', 'cli')
+  .action(async (options: { tenant: string; id: string; as: string }) => {
+    await withCallwarden((cw) =>
+      cw.policy.blacklist.remove({
+        tenantId: options.tenant,
+        id: options.id,
+        by: { id: options.as, role: 'admin' },
+      }),
+    )
+    print(`removed: ${options.id}`)
+  })
+
+blacklistCommand
+  .command('list')
+  .description('list entries; numbers are masked unless --role admin (an audited unmask)')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .option('--role <role>', 'view numbers as admin, agent or auditor', 'auditor')
+  .option('--as <id>', 'who looks (recorded when numbers are unmasked)', 'cli')
+  .option('--limit <n>', 'entries per page', (v) => positiveInt(v, '--limit', 500), 50)
+  .option('--cursor <cursor>', 'the next-page cursor printed by the previous page')
+  .option('--all', 'include expired entries')
+  .action(
+    async (options: {
+      tenant: string
+      role: string
+      as: string
+      limit: number
+      cursor?: string
+      all?: boolean
+    }) => {
+      const page = await withCallwarden((cw) =>
+        cw.policy.blacklist.list({
+          tenantId: options.tenant,
+          viewer: { id: options.as, role: actorRole(options.role) },
+          limit: options.limit,
+          includeExpired: options.all === true,
+          ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+        }),
+      )
+      for (const e of page.entries) {
+        print(
+          [
+            e.id,
+            e.number,
+            e.kind,
+            e.direction,
+            e.expiresAt === undefined ? '-' : e.expiresAt.toISOString(),
+            e.expired ? 'expired' : 'active',
+            e.reason ?? '',
+          ].join('\t'),
+        )
+      }
+      print(
+        `entries: ${page.entries.length}${page.nextCursor === undefined ? '' : `, next: --cursor ${page.nextCursor}`}`,
+      )
+    },
+  )
+
+blacklistCommand
+  .command('import')
+  .description('apply a CSV file (number,direction,reason,expires_at); exit 2 when some lines were rejected')
+  .argument('<file>', 'CSV file')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .option('--as <id>', 'who imports (recorded in the audit trail)', 'cli')
+  .action(async (file: string, options: { tenant: string; as: string }) => {
+    let csv: Buffer
+    try {
+      csv = await readFile(file)
+    } catch (cause) {
+      throw new CallwardenError('ERR_BLACKLIST_ENTRY_INVALID', `cannot read '${file}'`, { cause })
+    }
+    const report = await withCallwarden((cw) =>
+      cw.policy.blacklist.importCsv({ tenantId: options.tenant, csv, by: { id: options.as, role: 'admin' } }),
+    )
+    print(
+      `lines: ${report.lines}, inserted: ${report.inserted}, updated: ${report.updated}, unchanged: ${report.unchanged}, rejected: ${report.errors.length}`,
+    )
+    for (const e of report.errors) print(`line ${e.line}: ${e.code}: ${e.message}`)
+    if (report.errors.length > 0) process.exitCode = 2
+  })
+
+blacklistCommand
+  .command('export')
+  .description('write the active entries as CSV with real numbers (admins; audited)')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .requiredOption('--out <file>', 'CSV file to write')
+  .option('--as <id>', 'who exports (recorded in the audit trail)', 'cli')
+  .action(async (options: { tenant: string; out: string; as: string }) => {
+    const csv = await withCallwarden((cw) =>
+      cw.policy.blacklist.exportCsv({ tenantId: options.tenant, by: { id: options.as, role: 'admin' } }),
+    )
+    await writeFile(options.out, csv, { mode: 0o600 })
+    print(`exported: ${csv.split('\n').length - 2} entries to ${options.out}`)
+  })
+
+function actorRole(value: string): (typeof ACTOR_ROLES)[number] {
+  if (!(ACTOR_ROLES as readonly string[]).includes(value)) {
+    throw new CallwardenError(
+      'ERR_CONFIG_INVALID',
+      `--role must be one of ${ACTOR_ROLES.join(', ')}, got '${value}'`,
+    )
+  }
+  return value as (typeof ACTOR_ROLES)[number]
+}
 
 async function withCallwarden<T>(fn: (cw: Callwarden) => Promise<T>): Promise<T> {
   const cw = await createCallwarden({}, configFile() ?? {})

@@ -6,10 +6,13 @@
 import { describe, expect, it } from 'vitest'
 import {
   AUDIT_OUTCOMES_0002,
+  BLACKLIST_DIRECTIONS_0003,
+  BLACKLIST_KINDS_0003,
   PROTECTION_MODES_0001,
   TENANT_STATUSES_0001,
 } from '../../src/store/migrations/core-migrations.js'
 import { AUDIT_OUTCOMES } from '../../src/audit/audit-event.js'
+import { BLACKLIST_DIRECTIONS, BLACKLIST_KINDS } from '../../src/policy/blacklist/blacklist-entry.js'
 import { REFERENCE_SETS_0001 } from '../../src/store/migrations/reference-migrations.js'
 import {
   AGENT_TERMINALS,
@@ -26,6 +29,8 @@ describe('closed sets enforced by migrations', () => {
     expect(TENANT_STATUSES_0001).toEqual(TENANT_STATUSES)
     expect(PROTECTION_MODES_0001).toEqual(PROTECTION_MODES)
     expect(AUDIT_OUTCOMES_0002).toEqual(AUDIT_OUTCOMES)
+    expect(BLACKLIST_DIRECTIONS_0003).toEqual(BLACKLIST_DIRECTIONS)
+    expect(BLACKLIST_KINDS_0003).toEqual(BLACKLIST_KINDS)
     expect(REFERENCE_SETS_0001).toEqual({
       directions: CALL_DIRECTIONS,
       agentTerminals: AGENT_TERMINALS,

@@ -16,6 +16,10 @@ export const TENANT_STATUSES_0001 = ['active', 'suspended', 'terminated'] as con
 export const PROTECTION_MODES_0001 = ['none', 'mask', 'uid'] as const
 /** @internal */
 export const AUDIT_OUTCOMES_0002 = ['success', 'failure', 'denied'] as const
+/** @internal */
+export const BLACKLIST_DIRECTIONS_0003 = ['inbound', 'outbound', 'both'] as const
+/** @internal */
+export const BLACKLIST_KINDS_0003 = ['exact', 'prefix'] as const
 
 /** The migrations of callwarden's own tables, by name (names sort in order). */
 export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
@@ -119,6 +123,33 @@ export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('anchored_at', 'bigint')
           .addPrimaryKeyConstraint('cw_audit_checkpoints_pk', ['tenant_id', 'n'])
           .addUniqueConstraint('cw_audit_checkpoints_to_seq', ['tenant_id', 'to_seq'])
+          .execute()
+      },
+    },
+    '0003_policy': {
+      async up(db: Kysely<any>) {
+        // One row per number (kind `exact`, E.164) or number prefix (kind `prefix`, `+` and
+        // digits, no `*`). A lookup asks for every prefix of the number in one keyed query,
+        // which the unique (tenant_id, pattern, kind) index answers.
+        await db.schema
+          .createTable('cw_blacklist')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('kind', 'varchar(8)', (c) => c.notNull().check(checkIn('kind', BLACKLIST_KINDS_0003)))
+          .addColumn('pattern', 'varchar(32)', (c) => c.notNull())
+          .addColumn('direction', 'varchar(8)', (c) =>
+            c.notNull().check(checkIn('direction', BLACKLIST_DIRECTIONS_0003)),
+          )
+          .addColumn('reason', 'varchar(500)')
+          .addColumn('added_by', 'varchar(191)', (c) => c.notNull())
+          .addColumn('added_by_role', 'varchar(64)', (c) => c.notNull())
+          .addColumn('source_call_id', 'varchar(128)')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addPrimaryKeyConstraint('cw_blacklist_pk', ['tenant_id', 'id'])
+          .addUniqueConstraint('cw_blacklist_pattern', ['tenant_id', 'pattern', 'kind'])
           .execute()
       },
     },

@@ -1,0 +1,131 @@
+/**
+ * `callwarden blacklist` as a user runs it on the embedded default: add (number, prefix,
+ * call id), list masked and as admin, import with a per-line report, export, remove, and
+ * one-line ERR_* failures.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCallwarden } from '../../src/index.js'
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+
+async function cli(args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', tsx, main, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CALLWARDEN_LOG_LEVEL: 'warn' },
+      timeout: 60_000,
+    })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('callwarden blacklist CLI', () => {
+  let cwd: string
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'cw-cli-blacklist-'))
+    const cw = await createCallwarden(
+      {
+        databaseUrl: `sqlite:${join(cwd, '.callwarden/callwarden.db')}`,
+        blobUrl: `file:${join(cwd, '.callwarden/blobs')}`,
+        log: { level: 'silent' },
+        audit: { signingKeyFile: join(cwd, '.callwarden/audit-signing-key.json') },
+        masking: { ivrHashSecretFile: join(cwd, '.callwarden/ivr-hash-secret') },
+      },
+      { loadEnvironment: false },
+    )
+    try {
+      await cw.tenants.create({ id: 'acme', name: 'ACME', protectionMode: 'mask' })
+      await cw.scope('acme').insert('service_records', [
+        {
+          call_id: 'call-1',
+          started_at: Date.now(),
+          direction: 'inbound',
+          caller: '+8613977778888',
+          callee: '4001234567',
+          access_status: 'normal_end',
+        },
+      ])
+    } finally {
+      await cw.close()
+    }
+  })
+
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true })
+  })
+
+  it('adds, lists masked unless --role admin, exports, imports with a report and removes', async () => {
+    const added = await cli(
+      ['blacklist', 'add', '--tenant', 'acme', '--number', '+8613911112222', '--reason', 'spam'],
+      cwd,
+    )
+    expect(added.stderr).toBe('')
+    expect(added.code).toBe(0)
+    const id = /^entry: (bl-\S+) inserted \(exact, both\)$/m.exec(added.stdout)?.[1]
+    expect(id).toBeDefined()
+    expect(added.stdout).not.toContain('13911112222')
+
+    const byCall = await cli(
+      ['blacklist', 'add', '--tenant', 'acme', '--call', 'call-1', '--role', 'agent'],
+      cwd,
+    )
+    expect(byCall.code).toBe(0)
+    expect(byCall.stdout).not.toContain('13977778888')
+    expect((await cli(['blacklist', 'add', '--tenant', 'acme', '--number', '+1201*'], cwd)).code).toBe(0)
+
+    const masked = await cli(['blacklist', 'list', '--tenant', 'acme'], cwd)
+    expect(masked.code).toBe(0)
+    expect(masked.stdout).toContain('139****2222')
+    expect(masked.stdout).toContain('139****8888')
+    expect(masked.stdout).not.toMatch(/139(1111|7777)/)
+    expect(masked.stdout).toMatch(/^entries: 3$/m)
+    const admin = await cli(['blacklist', 'list', '--tenant', 'acme', '--role', 'admin'], cwd)
+    expect(admin.stdout).toContain('+8613911112222')
+    expect(admin.stdout).toContain('+1201*')
+
+    const out = join(cwd, 'export.csv')
+    const exported = await cli(['blacklist', 'export', '--tenant', 'acme', '--out', out], cwd)
+    expect(exported.stdout).toMatch(/^exported: 3 entries/m)
+    expect(exported.stdout).not.toContain('13911112222')
+    expect(await readFile(out, 'utf8')).toContain('+8613911112222,both,spam,')
+
+    const file = join(cwd, 'import.csv')
+    await writeFile(file, 'number,direction,reason,expires_at\n+8613811112222,inbound,,\nnope,both,,\n')
+    const imported = await cli(['blacklist', 'import', file, '--tenant', 'acme'], cwd)
+    expect(imported.code).toBe(2)
+    expect(imported.stdout).toContain('inserted: 1')
+    expect(imported.stdout).toMatch(/^line 3: ERR_BLACKLIST_ENTRY_INVALID: /m)
+
+    const removed = await cli(['blacklist', 'remove', '--tenant', 'acme', '--id', id!], cwd)
+    expect(removed.code).toBe(0)
+    const again = await cli(['blacklist', 'remove', '--tenant', 'acme', '--id', id!], cwd)
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/^ERR_BLACKLIST_ENTRY_NOT_FOUND: .*\n$/)
+  })
+
+  it('fails with one ERR_* line on bad input, never echoing the number', async () => {
+    const bad = await cli(['blacklist', 'add', '--tenant', 'acme', '--number', '+86139123'], cwd)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/^ERR_BLACKLIST_ENTRY_INVALID: [^\n]*\n$/)
+    expect(bad.stderr).not.toContain('139123')
+    const unknownCall = await cli(['blacklist', 'add', '--tenant', 'acme', '--call', 'nope'], cwd)
+    expect(unknownCall.stderr).toMatch(/^ERR_CALL_NOT_FOUND: /)
+    const role = await cli(
+      ['blacklist', 'add', '--tenant', 'acme', '--number', '+8613911112222', '--role', 'auditor'],
+      cwd,
+    )
+    expect(role.stderr).toMatch(/^ERR_ROLE_FORBIDDEN: /)
+  })
+})
