@@ -141,11 +141,6 @@ export class ScreenPopTemplate {
     }
   }
 
-  /** True when the URL carries a `mobile` parameter. */
-  get hasMobile(): boolean {
-    return this.#around !== undefined
-  }
-
   /** The URL with `mobile` set to `mobile` (unchanged parameters when it has none). */
   withMobile(mobile: string): string {
     if (this.#around === undefined) return this.#url.href

@@ -8,45 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCallwarden, type Callwarden, type CallwardenConfigInput } from '../../src/index.js'
+import { createCallwarden, type Callwarden } from '../../src/index.js'
 import type { AgentViewEvent, IvrInputEvent, OutboundCall } from '../../src/pipeline/call-events.js'
 import { UidEndpoint } from '../fixtures/uid-endpoint.js'
-import { freshMysqlDatabase, s3Settings } from './services.js'
+import { CALLWARDEN_STACKS } from './stacks.js'
 
 const REAL = '+8618912348352'
 const NSN = '18912348352'
 const AUDITOR = { id: 'auditor-1', role: 'auditor' } as const
-
-interface StackConfig {
-  readonly name: string
-  open(dir: string): Promise<{ config: CallwardenConfigInput; dispose(): Promise<void> }>
-}
-
-const STACK_CONFIGS: readonly StackConfig[] = [
-  {
-    name: 'sqlite+filesystem',
-    open: async (dir) => ({
-      config: { databaseUrl: `sqlite:${join(dir, 'cw.db')}`, blobUrl: `file:${join(dir, 'blobs')}` },
-      dispose: async () => undefined,
-    }),
-  },
-  {
-    name: 'mariadb+radosgw',
-    open: async () => {
-      const fresh = await freshMysqlDatabase()
-      const s3 = s3Settings()
-      const prefix = `masking-${randomBytes(4).toString('hex')}`
-      return {
-        config: {
-          databaseUrl: fresh.url,
-          blobUrl: `s3://${s3.bucket}/${prefix}?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
-          s3Credentials: s3.credentials,
-        },
-        dispose: fresh.drop,
-      }
-    },
-  },
-]
 
 function agentEvent(tenantId: string, overrides: Partial<AgentViewEvent> = {}): AgentViewEvent {
   return {
@@ -62,7 +31,7 @@ function agentEvent(tenantId: string, overrides: Partial<AgentViewEvent> = {}): 
   }
 }
 
-for (const stack of STACK_CONFIGS) {
+for (const stack of CALLWARDEN_STACKS) {
   describe(`masking chains on ${stack.name}`, () => {
     let dir: string
     let endpoint: UidEndpoint

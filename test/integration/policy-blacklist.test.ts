@@ -8,51 +8,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  ManualClock,
-  createCallwarden,
-  type Callwarden,
-  type CallwardenConfigInput,
-} from '../../src/index.js'
+import { ManualClock, createCallwarden, type Callwarden } from '../../src/index.js'
 import type { InboundCall, OutboundCall } from '../../src/pipeline/call-events.js'
 import { POLICY_TENANT_TABLE_RULES } from '../../src/policy/policy-tables.js'
 import { TenantGuardPlugin } from '../../src/store/tenant-guard-plugin.js'
-import { freshMysqlDatabase, s3Settings } from './services.js'
+import { CALLWARDEN_STACKS } from './stacks.js'
 
 const ADMIN = { id: 'admin-1', role: 'admin' } as const
 const AGENT = { id: 'agent-7', role: 'agent' } as const
 const AUDITOR = { id: 'auditor-1', role: 'auditor' } as const
-
-interface StackConfig {
-  readonly name: string
-  open(dir: string): Promise<{ config: CallwardenConfigInput; dispose(): Promise<void> }>
-}
-
-const STACK_CONFIGS: readonly StackConfig[] = [
-  {
-    name: 'sqlite+filesystem',
-    open: async (dir) => ({
-      config: { databaseUrl: `sqlite:${join(dir, 'cw.db')}`, blobUrl: `file:${join(dir, 'blobs')}` },
-      dispose: async () => undefined,
-    }),
-  },
-  {
-    name: 'mariadb+radosgw',
-    open: async () => {
-      const fresh = await freshMysqlDatabase()
-      const s3 = s3Settings()
-      const prefix = `policy-${randomBytes(4).toString('hex')}`
-      return {
-        config: {
-          databaseUrl: fresh.url,
-          blobUrl: `s3://${s3.bucket}/${prefix}?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
-          s3Credentials: s3.credentials,
-        },
-        dispose: fresh.drop,
-      }
-    },
-  },
-]
 
 const callId = (): string => `call-${randomBytes(4).toString('hex')}`
 const outbound = (tenantId: string, to: string): OutboundCall => ({
@@ -69,7 +33,7 @@ const inbound = (tenantId: string, from: string): InboundCall => ({
   to: '4001234567',
 })
 
-for (const stack of STACK_CONFIGS) {
+for (const stack of CALLWARDEN_STACKS) {
   describe(`policy blacklist on ${stack.name}`, () => {
     let dir: string
     let cw: Callwarden

@@ -11,6 +11,7 @@ import { FsBlobStore } from '../../src/blob/fs-blob-store.js'
 import { S3BlobStore } from '../../src/blob/s3-blob-store.js'
 import type { BlobStore } from '../../src/blob/blob-store.js'
 import type { Clock } from '../../src/clock.js'
+import type { CallwardenConfigInput } from '../../src/config.js'
 import { openDatabase, type Database } from '../../src/store/database.js'
 import { freshMysqlDatabase, s3Settings } from './services.js'
 
@@ -84,6 +85,39 @@ export const STACKS: readonly Stack[] = [
           await store.close()
         },
       })
+    },
+  },
+]
+
+/** One stack as `createCallwarden()` configuration, for tests of the assembled library. */
+export interface CallwardenStack {
+  readonly name: string
+  /** A fresh database and object-store prefix; SQLite files go under `dir`. */
+  open(dir: string): Promise<{ config: CallwardenConfigInput; dispose(): Promise<void> }>
+}
+
+export const CALLWARDEN_STACKS: readonly CallwardenStack[] = [
+  {
+    name: 'sqlite+filesystem',
+    open: async (dir) => ({
+      config: { databaseUrl: `sqlite:${join(dir, 'cw.db')}`, blobUrl: `file:${join(dir, 'blobs')}` },
+      dispose: async () => undefined,
+    }),
+  },
+  {
+    name: 'mariadb+radosgw',
+    open: async () => {
+      const fresh = await freshMysqlDatabase()
+      const s3 = s3Settings()
+      const prefix = `cw-${randomBytes(4).toString('hex')}`
+      return {
+        config: {
+          databaseUrl: fresh.url,
+          blobUrl: `s3://${s3.bucket}/${prefix}?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
+          s3Credentials: s3.credentials,
+        },
+        dispose: fresh.drop,
+      }
     },
   },
 ]
