@@ -33,6 +33,23 @@ export const ERROR_CODES = {
     'A number may not be dialled: invalid or unallocated, an emergency number, or a premium-rate or shared-cost number; `rule` says which.',
   ERR_POLICY_BLACKLISTED:
     "The caller (inbound) or callee (outbound) is on the tenant's blacklist; the details name the entry, never the number.",
+  ERR_POLICY_DNC:
+    'The callee is on a do-not-call list loaded for the tenant (or for all tenants); the details name the list, never the number.',
+  ERR_POLICY_OUTSIDE_CALLING_HOURS:
+    "The call falls outside the allowed calling hours in the callee's local time (or on a holiday); the details name the rule, its citation, the local time in each zone and the next allowed time.",
+  ERR_POLICY_NO_CONSENT:
+    'The call needs a live consent from the callee for its purpose, and none is on record (never granted, expired or revoked).',
+  ERR_POLICY_ATTEMPT_CAP:
+    'The callee has been called as often as the lowest applicable attempt cap allows in its rolling window; the details give the cap, the window, the count and the next allowed time.',
+  ERR_POLICY_RATE_LIMITED:
+    "The call would make a burst above the tenant's announced call rate (unannounced bursts of 5 calls per second or more are outside the SLA).",
+  ERR_DNC_LIST_INVALID:
+    'A do-not-call list or one of its lines is malformed (list name, number, file format); the message says which and what is allowed.',
+  ERR_RULE_PACK_INVALID:
+    'A calling-hours rule pack or a tenant override is malformed (window, zone, holiday, effective date, citation); the message says which field and what is allowed.',
+  ERR_CONSENT_INVALID:
+    'A consent grant or revocation is malformed (purpose, channel, source, evidence, expiry); the message says which field and what is allowed.',
+  ERR_CONSENT_NOT_FOUND: "No consent with this id exists in the tenant's consent ledger.",
   ERR_BLACKLIST_ENTRY_INVALID:
     'A blacklist entry is malformed (number, prefix, direction, reason, expiry, CSV line); the message says which field and what is allowed.',
   ERR_BLACKLIST_ENTRY_NOT_FOUND: "No blacklist entry with this id exists in the tenant's blacklist.",

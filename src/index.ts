@@ -119,8 +119,9 @@ export interface Callwarden {
  * const cw = await createCallwarden() // embedded SQLite + local files
  * await cw.tenants.create({ id: 'acme', name: 'ACME' })
  * const decision = await cw.pipeline.outbound.run({
- *   type: 'outbound', tenantId: 'acme', callId: 'c-1', to: '+8613988888888',
+ *   tenantId: 'acme', callee: '+8613988888888', purpose: 'service',
  * })
+ * decision.verdict // 'allow' | 'deny', with decision.reasons
  * await cw.close()
  * ```
  */

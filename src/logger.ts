@@ -30,8 +30,8 @@ export const SECRET_FIELDS = [
 
 /** Call-event fields that carry numbers or caller input, redacted whatever the data map says. */
 export const CALL_EVENT_PII_FIELDS = [
-  'to',
-  'from',
+  'caller',
+  'callee',
   'customerNumber',
   'screenPopUrl',
   'mobile',

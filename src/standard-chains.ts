@@ -75,9 +75,14 @@ export function createStandardChains(deps: {
   /** Each tenant's IVR hash key. */
   readonly ivrHashKey: (tenantId: string) => Uint8Array
 }): StandardChains {
-  const chain = <E extends CallEvent>(name: string, first?: Middleware<E>): Pipeline<E> => {
+  const chain = <E extends CallEvent>(
+    eventType: E['type'],
+    name: string = eventType,
+    first?: Middleware<E>,
+  ): Pipeline<E> => {
     let pipeline = createPipeline<E>({
       name,
+      eventType,
       clock: deps.clock,
       onObserverError: (error) =>
         deps.logger.error({ err: error, pipeline: name }, 'decision observer failed'),
@@ -109,8 +114,8 @@ export function createStandardChains(deps: {
       .use(dialByUid(deps.masking.protector))
       .use(numberChecks({ regionOf, blockSharedCost: deps.blockSharedCost }))
       .use(blacklist<OutboundCall>({ list: deps.policy.blacklist, regionOf })),
-    agentView: chain<AgentViewEvent>('agent-view', agentView(deps.masking.protector)),
-    ivrInput: chain<IvrInputEvent>('ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
+    agentView: chain<AgentViewEvent>('agent-view', 'agent-view', agentView(deps.masking.protector)),
+    ivrInput: chain<IvrInputEvent>('ivr-input', 'ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
     callEnded: chain<CallEndedEvent>('call-ended'),
     recordingReady: chain<RecordingReadyEvent>('recording-ready'),
   }

@@ -387,10 +387,9 @@ async function runDemo(cw: Callwarden, records: number): Promise<void> {
       `${seeded.agentStateLogs} agent state logs, ${seeded.operationLogs} operation logs`,
   )
   const decision = await cw.pipeline.outbound.run({
-    type: 'outbound',
     tenantId,
     callId: `demo-${now.getTime()}`,
-    to: '+8613988888888',
+    callee: '+8613988888888',
     purpose: 'callback',
   })
   print(`outbound decision: ${decision.verdict} (ran: ${decision.trace.join(' > ')})`)

@@ -95,7 +95,7 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
 }
 
 /**
- * Resolves `toUid` to the number to dial (UID protection mode: agents dial customers they
+ * Resolves `calleeUid` to the number to dial (UID protection mode: agents dial customers they
  * only know by UID). A UID that cannot be resolved denies the call with
  * `ERR_UID_UNRESOLVED`; nothing is dialled on a guess.
  *
@@ -103,19 +103,19 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
  * ```ts
  * const outbound = createPipeline<OutboundCall>().use(dialByUid(protector))
  * const decision = await outbound.run({
- *   type: 'outbound', tenantId: 'acme', callId: 'c-2', to: '', toUid: '139abcdefg', agentId: 'a-7',
+ *   type: 'outbound', tenantId: 'acme', callId: 'c-2', calleeUid: '139abcdefg', agentId: 'a-7',
  * })
- * // allowed: decision.event.to is the E.164 number for the dialler (never shown to the agent)
+ * // allowed: decision.event.callee is the E.164 number for the dialler (never shown to the agent)
  * ```
  */
 export function dialByUid(protector: NumberProtector): Middleware<OutboundCall> {
   return async function dialByUid(ctx, next) {
     const event = ctx.event
-    if (event.toUid !== undefined && event.toUid !== '') {
+    if (event.calleeUid !== undefined && event.calleeUid !== '') {
       try {
-        event.to = await protector.resolveUid({
+        event.callee = await protector.resolveUid({
           tenantId: event.tenantId,
-          uid: event.toUid,
+          uid: event.calleeUid,
           actor: { id: event.agentId ?? 'system', role: 'agent' },
           callId: event.callId,
         })

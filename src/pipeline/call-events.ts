@@ -26,15 +26,20 @@ export interface CallEventBase {
   readonly tenantId: string
   /** The platform's id for the call (session id). */
   readonly callId: string
+  /**
+   * When the decision is for (calling hours, consent and caps are judged at this instant).
+   * An ISO 8601 string or a Date; absent means now, by the pipeline's clock.
+   */
+  readonly at?: Date | string
 }
 
 /** A call arriving at the contact center. */
 export interface InboundCall extends CallEventBase {
   readonly type: 'inbound'
   /** The caller's number. */
-  readonly from: string
+  readonly caller: string
   /** The number dialled (the tenant's service number). */
-  readonly to: string
+  readonly callee: string
 }
 
 /** Why an outbound call is placed; consent rules depend on it. */
@@ -46,14 +51,14 @@ export type OutboundPurpose = (typeof OUTBOUND_PURPOSES)[number]
 export interface OutboundCall extends CallEventBase {
   readonly type: 'outbound'
   /**
-   * The number to dial. With `toUid`, leave it empty: the masking module's `dialByUid()`
+   * The number to dial. With `calleeUid`, leave it out: the masking module's `dialByUid()`
    * fills it in from the tenant's UID endpoint.
    */
-  to: string
+  callee: string
   /** The caller id presented. */
-  readonly from?: string
+  readonly caller?: string
   /** An opaque user id to dial instead of a number (UID protection mode). */
-  readonly toUid?: string
+  readonly calleeUid?: string
   readonly agentId?: string
   readonly campaignId?: string
   readonly purpose?: OutboundPurpose
@@ -102,6 +107,19 @@ export interface RecordingReadyEvent extends CallEventBase {
   readonly blobKey: string
   readonly durationSeconds?: number
 }
+
+/**
+ * What a pipeline created with an `eventType` accepts: the event without its `type` and
+ * `callId`, which are filled in. An outbound call dialled by UID may leave out `callee`.
+ */
+export type CallEventInput<E extends CallEventBase> = Omit<E, 'type' | 'callId' | 'callee'> & {
+  readonly type?: E['type']
+  readonly callId?: string
+} & (E extends { callee: string }
+    ? E extends OutboundCall
+      ? { callee?: string }
+      : { callee: string }
+    : unknown)
 
 /** Any call event. */
 export type CallEvent =

@@ -41,6 +41,12 @@ export interface Decision<E> {
   readonly trace: readonly string[]
   /** When the run started, by the pipeline's clock. */
   readonly decidedAt: Date
+  /**
+   * For a denial that passes with time (calling hours, attempt caps, rate limits): the
+   * earliest instant the same call would be allowed by the rule that denied it. Taken from
+   * the denying reason's `details.nextAllowedAt`.
+   */
+  readonly nextAllowedAt?: Date
   /** Set when the verdict came from the fail mode after an infrastructure error. */
   readonly failure?: { readonly middleware: string; readonly error: unknown }
 }

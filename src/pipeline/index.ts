@@ -12,6 +12,7 @@ export {
   type CallEndedEvent,
   type CallEvent,
   type CallEventBase,
+  type CallEventInput,
   type CallEventType,
   type InboundCall,
   type IvrInputEvent,

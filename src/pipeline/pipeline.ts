@@ -16,9 +16,10 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto'
 import { systemClock, type Clock } from '../clock.js'
 import { PipelineMisuse, type CallwardenErrorCode } from '../errors.js'
-import type { CallEventBase } from './call-events.js'
+import type { CallEventBase, CallEventInput } from './call-events.js'
 import type { Decision, DecisionReason } from './decision.js'
 
 /** What a middleware sees while a run is in progress. */
@@ -29,6 +30,17 @@ export interface CallContext<E> {
   readonly tenantId: string
   /** The pipeline's clock. */
   readonly clock: Clock
+  /**
+   * The instant the decision is for: the event's `at` when it has one, otherwise the
+   * clock's time when the run started. Time-dependent checks (calling hours, consent
+   * expiry, attempt windows) judge at this instant.
+   */
+  readonly at: Date
+  /**
+   * True for a what-if run (`run(event, { dryRun: true })`): checks decide as usual but
+   * record nothing (no attempt is counted, no rate budget is spent).
+   */
+  readonly dryRun: boolean
   /** Values shared between middleware of one run (e.g. the normalised number). */
   readonly state: Map<string, unknown>
   /** Aborts the run between middleware when signalled. */
@@ -63,6 +75,11 @@ export interface PipelineOptions<E> {
   /** @defaultValue the system clock */
   readonly clock?: Clock
   /**
+   * The event type this pipeline carries. When set, `run()` accepts events without `type`
+   * (it is filled in) or without `callId` (a random one is generated).
+   */
+  readonly eventType?: CallEventBase['type']
+  /**
    * What an infrastructure failure turns into.
    * @defaultValue `failClosed('ERR_POLICY_UNAVAILABLE')`
    */
@@ -77,6 +94,8 @@ export interface PipelineOptions<E> {
 /** Options of one run. */
 export interface RunOptions {
   readonly signal?: AbortSignal
+  /** Decide without recording anything (see {@link CallContext.dryRun}). */
+  readonly dryRun?: boolean
 }
 
 /** A runnable chain of middleware. Immutable: `use()` and `observe()` return new pipelines. */
@@ -88,8 +107,11 @@ export interface Pipeline<E extends CallEventBase> {
   use(middleware: Middleware<E>, options?: { readonly name?: string }): Pipeline<E>
   /** Returns a new pipeline with `observer` added. */
   observe(observer: DecisionObserver<E>): Pipeline<E>
-  /** Runs the event through the chain and returns the decision. */
-  run(event: E, options?: RunOptions): Promise<Decision<E>>
+  /**
+   * Runs the event through the chain and returns the decision. A pipeline created with an
+   * `eventType` also takes events without `type` and `callId`.
+   */
+  run(event: E | CallEventInput<E>, options?: RunOptions): Promise<Decision<E>>
 }
 
 /**
@@ -124,6 +146,7 @@ export function createPipeline<E extends CallEventBase>(options: PipelineOptions
     {
       name: options.name ?? 'pipeline',
       clock: options.clock ?? systemClock,
+      eventType: options.eventType,
       failMode: options.failMode ?? failClosed<E>(),
       onObserverError: options.onObserverError ?? (() => undefined),
     },
@@ -135,6 +158,7 @@ export function createPipeline<E extends CallEventBase>(options: PipelineOptions
 interface ResolvedOptions<E> {
   readonly name: string
   readonly clock: Clock
+  readonly eventType: CallEventBase['type'] | undefined
   readonly failMode: FailMode<E>
   readonly onObserverError: (error: unknown, decision: Decision<E>) => void
 }
@@ -186,12 +210,13 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     return new ComposedPipeline(this.#options, this.#middleware, [...this.#observers, observer])
   }
 
-  async run(event: E, options: RunOptions = {}): Promise<Decision<E>> {
-    if (event === null || typeof event !== 'object') {
-      throw new TypeError(`run() takes a call event object, got ${String(event)}`)
+  async run(input: E | CallEventInput<E>, options: RunOptions = {}): Promise<Decision<E>> {
+    if (input === null || typeof input !== 'object') {
+      throw new TypeError(`run() takes a call event object, got ${String(input)}`)
     }
-    const run = new Run(event, this.#options.clock, options.signal)
+    const event = this.#complete(input)
     const decidedAt = this.#options.clock.now()
+    const run = new Run(event, this.#options.clock, decidedAt, options)
     let failure: Decision<E>['failure']
     try {
       await run.dispatch(this.#middleware, 0)
@@ -229,6 +254,16 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     return decision
   }
 
+  /** Fills in `type` and `callId` for a pipeline with an `eventType`; never mutates `input`. */
+  #complete(input: E | CallEventInput<E>): E {
+    const eventType = this.#options.eventType
+    const partial = input as Partial<CallEventBase>
+    if (eventType === undefined || (partial.type !== undefined && partial.callId !== undefined)) {
+      return input as E
+    }
+    return { ...input, type: partial.type ?? eventType, callId: partial.callId ?? randomUUID() } as E
+  }
+
   #freeze(
     run: Run<E>,
     verdict: Decision<E>['verdict'],
@@ -236,6 +271,7 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     decidedAt: Date,
     failure: Decision<E>['failure'],
   ): Decision<E> {
+    const nextAllowedAt = verdict === 'deny' ? nextAllowedAtOf(run.reasons) : undefined
     return Object.freeze({
       verdict,
       // The run is over: its arrays are frozen as they are rather than copied.
@@ -243,6 +279,7 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
       event,
       trace: Object.freeze(run.trace),
       decidedAt,
+      ...(nextAllowedAt === undefined ? {} : { nextAllowedAt }),
       ...(failure === undefined ? {} : { failure }),
     })
   }
@@ -271,15 +308,21 @@ class Run<E extends CallEventBase> {
   completed = false
   #current = ''
 
-  constructor(event: E, clock: Clock, signal: AbortSignal | undefined) {
+  constructor(event: E, clock: Clock, startedAt: Date, options: RunOptions) {
     let denied = false
     let state: Map<string, unknown> | undefined
+    let at: Date | undefined
     const reasons = this.reasons
     const current = (): string => this.#current
+    const signal = options.signal
     this.context = {
       event,
       tenantId: event.tenantId,
       clock,
+      get at() {
+        return (at ??= eventInstant(event.at) ?? startedAt)
+      },
+      dryRun: options.dryRun === true,
       // Most runs never share state; the map is made on first use.
       get state() {
         return (state ??= new Map())
@@ -369,6 +412,30 @@ function reason(
       ? {}
       : { details: Object.isFrozen(details) ? details : Object.freeze({ ...details }) }),
   })
+}
+
+/**
+ * The instant an event's `at` names, or `undefined` when it has none or it is not a valid
+ * time (`validateCallEvent()` denies such events before any check reads the time).
+ * @internal
+ */
+export function eventInstant(at: unknown): Date | undefined {
+  if (at instanceof Date) return Number.isNaN(at.getTime()) ? undefined : at
+  if (typeof at !== 'string' || !ISO_INSTANT.test(at)) return undefined
+  const time = Date.parse(at)
+  return Number.isNaN(time) ? undefined : new Date(time)
+}
+
+/** An ISO 8601 date-time with an explicit offset (`Z` or `±hh:mm`). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
+
+/** The next allowed time a denial named (`details.nextAllowedAt`, ISO 8601), if any. */
+function nextAllowedAtOf(reasons: readonly DecisionReason[]): Date | undefined {
+  for (let i = reasons.length - 1; i >= 0; i--) {
+    const value = reasons[i]?.details?.nextAllowedAt
+    if (typeof value === 'string') return new Date(value)
+  }
+  return undefined
 }
 
 /** A label for an error that carries no message text (messages may hold personal data). */

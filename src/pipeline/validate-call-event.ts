@@ -6,13 +6,13 @@
  * @module
  */
 import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent } from './call-events.js'
-import type { Middleware } from './pipeline.js'
+import { eventInstant, type Middleware } from './pipeline.js'
 import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
 
 export { TENANT_ID_PATTERN }
 
 const REQUIRED_STRINGS: Record<CallEvent['type'], readonly string[]> = {
-  inbound: ['from', 'to'],
+  inbound: ['caller', 'callee'],
   outbound: [],
   'agent-view': ['agentId', 'customerNumber', 'direction'],
   'ivr-input': ['variable', 'value'],
@@ -43,10 +43,15 @@ export function callEventProblem(event: unknown): { field: string; allowed: stri
       return { field, allowed: 'a non-empty string' }
     }
   }
+  if (e.at !== undefined && eventInstant(e.at) === undefined) {
+    return { field: 'at', allowed: 'a Date or an ISO 8601 date-time with an offset (Z or ±hh:mm)' }
+  }
   if (e.type === 'outbound') {
-    const hasTo = typeof e.to === 'string' && e.to.length > 0
-    const hasUid = typeof e.toUid === 'string' && e.toUid.length > 0
-    if (!hasTo && !hasUid) return { field: 'to', allowed: 'a number in `to` or a user id in `toUid`' }
+    const hasCallee = typeof e.callee === 'string' && e.callee.length > 0
+    const hasUid = typeof e.calleeUid === 'string' && e.calleeUid.length > 0
+    if (!hasCallee && !hasUid) {
+      return { field: 'callee', allowed: 'a number in `callee` or a user id in `calleeUid`' }
+    }
     if (e.purpose !== undefined && !(OUTBOUND_PURPOSES as readonly unknown[]).includes(e.purpose)) {
       return { field: 'purpose', allowed: `one of ${OUTBOUND_PURPOSES.join(', ')}` }
     }

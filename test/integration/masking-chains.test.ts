@@ -149,12 +149,12 @@ for (const stack of CALLWARDEN_STACKS) {
 
     it('dials by UID, and refuses a UID the endpoint does not know', async () => {
       const uid = UidEndpoint.uidFor(NSN)
-      const call = (toUid: string): OutboundCall => ({
+      const call = (calleeUid: string): OutboundCall => ({
         type: 'outbound',
         tenantId: 'uidco',
-        callId: `dial-${toUid}`,
-        to: '',
-        toUid,
+        callId: `dial-${calleeUid}`,
+        callee: '',
+        calleeUid,
         agentId: 'agent-7',
       })
       const dialled = await dialThroughChain(cw, uid)
@@ -197,10 +197,9 @@ async function dialThroughChain(cw: Callwarden, uid: string): Promise<string> {
     type: 'outbound',
     tenantId: 'uidco',
     callId: 'dial-1',
-    to: '',
-    toUid: uid,
+    calleeUid: uid,
     agentId: 'agent-7',
   })
   expect(decision.verdict).toBe('allow')
-  return decision.event.to
+  return decision.event.callee
 }

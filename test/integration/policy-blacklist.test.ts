@@ -19,18 +19,18 @@ const AGENT = { id: 'agent-7', role: 'agent' } as const
 const AUDITOR = { id: 'auditor-1', role: 'auditor' } as const
 
 const callId = (): string => `call-${randomBytes(4).toString('hex')}`
-const outbound = (tenantId: string, to: string): OutboundCall => ({
+const outbound = (tenantId: string, callee: string): OutboundCall => ({
   type: 'outbound',
   tenantId,
   callId: callId(),
-  to,
+  callee,
 })
-const inbound = (tenantId: string, from: string): InboundCall => ({
+const inbound = (tenantId: string, caller: string): InboundCall => ({
   type: 'inbound',
   tenantId,
   callId: callId(),
-  from,
-  to: '4001234567',
+  caller,
+  callee: '4001234567',
 })
 
 for (const stack of CALLWARDEN_STACKS) {

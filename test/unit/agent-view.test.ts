@@ -283,12 +283,12 @@ describe('dialByUid() middleware', () => {
     )
     return { chain, audit }
   }
-  const call = (toUid: string): OutboundCall => ({
+  const call = (calleeUid: string): OutboundCall => ({
     type: 'outbound',
     tenantId: 'acme',
     callId: 'call-2',
-    to: '',
-    toUid,
+    callee: '',
+    calleeUid,
     agentId: 'agent-7',
   })
 
@@ -296,7 +296,7 @@ describe('dialByUid() middleware', () => {
     const { chain } = outboundChain(tableClient({ [REAL]: 'u-189' }))
     const decision = await chain.run(call('u-189'))
     expect(decision.verdict).toBe('allow')
-    expect(decision.event.to).toBe(REAL)
+    expect(decision.event.callee).toBe(REAL)
   })
 
   it('denies with ERR_UID_UNRESOLVED, and audits, when the UID cannot be resolved', async () => {
@@ -307,7 +307,7 @@ describe('dialByUid() middleware', () => {
       code: 'ERR_UID_UNRESOLVED',
       details: { reason: 'not_found' },
     })
-    expect(decision.event.to).toBe('')
+    expect(decision.event.callee).toBe('')
     expect(audit.events[0]).toMatchObject({
       action: 'number.uid.unresolved',
       target: { type: 'call', id: 'call-2' },

@@ -34,8 +34,8 @@ describe('logger redaction', () => {
       {
         event: {
           type: 'outbound',
-          to: '+8613711112222',
-          from: '+8613633334444',
+          callee: '+8613711112222',
+          caller: '+8613633334444',
           customerNumber: '13555556666',
         },
       },

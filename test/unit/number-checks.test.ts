@@ -93,7 +93,12 @@ describe('checkNumber', () => {
 })
 
 describe('numberChecks middleware', () => {
-  const event = (to: string): OutboundCall => ({ type: 'outbound', tenantId: 'acme', callId: 'c-1', to })
+  const event = (callee: string): OutboundCall => ({
+    type: 'outbound',
+    tenantId: 'acme',
+    callId: 'c-1',
+    callee,
+  })
 
   it('denies with ERR_POLICY_NUMBER_NOT_ALLOWED and the rule, and stops the chain', async () => {
     let reached = false

@@ -16,7 +16,7 @@ const event = (over: Partial<OutboundCall> = {}): OutboundCall => ({
   type: 'outbound',
   tenantId: 'acme',
   callId: 'c-1',
-  to: '+8613988888888',
+  callee: '+8613988888888',
   ...over,
 })
 
@@ -170,7 +170,7 @@ describe('createPipeline', () => {
     const seen: string[] = []
     const errors: unknown[] = []
     const pipeline = createPipeline<OutboundCall>({ onObserverError: (e) => errors.push(e) })
-      .use(async (ctx, next) => (ctx.event.to === 'deny' ? ctx.deny('ERR_EVENT_INVALID', 'x') : next()))
+      .use(async (ctx, next) => (ctx.event.callee === 'deny' ? ctx.deny('ERR_EVENT_INVALID', 'x') : next()))
       .observe((d) => {
         seen.push(d.verdict)
         ;(d as { verdict: string }).verdict = 'allow'
@@ -178,7 +178,7 @@ describe('createPipeline', () => {
       .observe(() => {
         throw new Error('audit sink down')
       })
-    const decision = await pipeline.run(event({ to: 'deny' }))
+    const decision = await pipeline.run(event({ callee: 'deny' }))
     expect(decision.verdict).toBe('deny')
     expect(seen).toEqual(['deny'])
     // The decision is frozen: the first observer's write throws and is reported too.
@@ -209,7 +209,7 @@ describe('createPipeline', () => {
     let seen: unknown
     await createPipeline<OutboundCall>({ clock })
       .use(async (ctx, next) => {
-        ctx.state.set('e164', ctx.event.to)
+        ctx.state.set('e164', ctx.event.callee)
         await next()
       })
       .use(async (ctx, next) => {
@@ -240,6 +240,60 @@ describe('createPipeline', () => {
   })
 })
 
+describe('decision time, what-if runs and event defaults', () => {
+  it("judges at the event's `at` when given, else at the clock's time", async () => {
+    const clock = new ManualClock(new Date('2026-11-21T10:00:00Z'))
+    const seen: Date[] = []
+    const pipeline = createPipeline<OutboundCall>({ clock }).use(async (ctx, next) => {
+      seen.push(ctx.at)
+      await next()
+    })
+    await pipeline.run(event())
+    await pipeline.run(event({ at: '2026-12-24T20:30:00-05:00' }))
+    await pipeline.run(event({ at: new Date('2027-01-01T00:00:00Z') }))
+    expect(seen.map((d) => d.toISOString())).toEqual([
+      '2026-11-21T10:00:00.000Z',
+      '2026-12-25T01:30:00.000Z',
+      '2027-01-01T00:00:00.000Z',
+    ])
+  })
+
+  it('tells middleware whether the run is a what-if', async () => {
+    const seen: boolean[] = []
+    const pipeline = createPipeline<OutboundCall>().use(async (ctx, next) => {
+      seen.push(ctx.dryRun)
+      await next()
+    })
+    await pipeline.run(event())
+    await pipeline.run(event(), { dryRun: true })
+    expect(seen).toEqual([false, true])
+  })
+
+  it('fills in type and callId for a pipeline with an eventType, without touching the input', async () => {
+    const pipeline = createPipeline<OutboundCall>({ eventType: 'outbound' }).use(validateCallEvent())
+    const input = { tenantId: 'acme', callee: '+14155550123', purpose: 'service' } as const
+    const decision = await pipeline.run(input)
+    expect(decision.verdict).toBe('allow')
+    expect(decision.event).toMatchObject({ type: 'outbound', tenantId: 'acme', callee: '+14155550123' })
+    expect(decision.event.callId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(input).not.toHaveProperty('callId')
+    const given = await pipeline.run({ ...input, callId: 'c-9' })
+    expect(given.event.callId).toBe('c-9')
+  })
+
+  it("exposes the denying reason's next allowed time on the decision", async () => {
+    const pipeline = createPipeline<OutboundCall>().use(async (ctx) => {
+      ctx.deny('ERR_POLICY_OUTSIDE_CALLING_HOURS', 'too late', { nextAllowedAt: '2026-11-22T13:00:00.000Z' })
+    })
+    const decision = await pipeline.run(event())
+    expect(decision.nextAllowedAt).toEqual(new Date('2026-11-22T13:00:00.000Z'))
+    const plain = await createPipeline<OutboundCall>()
+      .use(async (ctx) => ctx.deny('ERR_EVENT_INVALID', 'x'))
+      .run(event())
+    expect(plain).not.toHaveProperty('nextAllowedAt')
+  })
+})
+
 describe('validateCallEvent', () => {
   const run = (e: unknown) =>
     createPipeline<OutboundCall>()
@@ -248,15 +302,18 @@ describe('validateCallEvent', () => {
 
   it('allows a well-formed event', async () => {
     expect((await run(event())).verdict).toBe('allow')
-    expect((await run(event({ to: '', toUid: 'u-1' }))).verdict).toBe('allow')
+    expect((await run(event({ callee: '', calleeUid: 'u-1' }))).verdict).toBe('allow')
   })
 
   it.each([
     [{ type: 'fax' }, 'type'],
     [{ tenantId: 'ACME!' }, 'tenantId'],
     [{ callId: '' }, 'callId'],
-    [{ to: '', toUid: undefined }, 'to'],
+    [{ callee: '', calleeUid: undefined }, 'callee'],
     [{ purpose: 'spam' }, 'purpose'],
+    [{ at: '2026-11-21 10:00' }, 'at'],
+    [{ at: '2026-11-21T10:00:00' }, 'at'],
+    [{ at: new Date(Number.NaN) }, 'at'],
   ])('denies %o naming the field', async (over, field) => {
     const decision = await run({ ...event(), ...over })
     expect(decision.verdict).toBe('deny')

@@ -36,7 +36,7 @@ export interface BlacklistMiddlewareOptions {
  * @example
  * ```ts
  * const inbound = createPipeline<InboundCall>().use(blacklist({ list: cw.policy.blacklist }))
- * const decision = await inbound.run({ type: 'inbound', tenantId: 'acme', callId: 'c-1', from: '+8613988888888', to: '4001234567' })
+ * const decision = await inbound.run({ type: 'inbound', tenantId: 'acme', caller: '+8613988888888', callee: '4001234567' })
  * decision.reasons[0] // { code: 'ERR_POLICY_BLACKLISTED', details: { entryId: 'bl-…', direction: 'both', kind: 'exact', ... } }
  * ```
  */
@@ -50,7 +50,7 @@ export function blacklist<E extends InboundCall | OutboundCall>(
     let parsed =
       direction === 'outbound' ? (ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined) : undefined
     if (parsed === undefined) {
-      const number: unknown = direction === 'inbound' ? (event as InboundCall).from : event.to
+      const number: unknown = direction === 'inbound' ? (event as InboundCall).caller : event.callee
       try {
         if (typeof number !== 'string') throw new NumberInvalid('NOT_A_NUMBER', 'no number')
         parsed = parseNumber(number, { defaultRegion: await regionOf(ctx.tenantId) })

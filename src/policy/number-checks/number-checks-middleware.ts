@@ -31,12 +31,12 @@ export interface NumberChecksOptions {
  * Denies outbound calls to numbers that must never be dialled, with
  * `ERR_POLICY_NUMBER_NOT_ALLOWED` and `details.rule` = `emergency`, `invalid`,
  * `premium-rate` or `shared-cost` (plus the region, type, parser problem or short code;
- * never the number). Put it after `dialByUid()`, which fills in `to`.
+ * never the number). Put it after `dialByUid()`, which fills in `callee`.
  *
  * @example
  * ```ts
  * const outbound = createPipeline<OutboundCall>().use(numberChecks({ regionOf: () => 'CN' }))
- * const decision = await outbound.run({ type: 'outbound', tenantId: 'acme', callId: 'c-1', to: '110' })
+ * const decision = await outbound.run({ type: 'outbound', tenantId: 'acme', callee: '110' })
  * decision.reasons[0] // { code: 'ERR_POLICY_NUMBER_NOT_ALLOWED', details: { rule: 'emergency', region: 'CN', shortCode: '110' }, ... }
  * ```
  */
@@ -44,7 +44,7 @@ export function numberChecks(options: NumberChecksOptions = {}): Middleware<Outb
   const regionOf = options.regionOf ?? (() => 'CN')
   const blockSharedCost = options.blockSharedCost ?? true
   return async function numberChecks(ctx, next) {
-    const to: unknown = ctx.event.to
+    const to: unknown = ctx.event.callee
     if (typeof to !== 'string' || to.length === 0) {
       ctx.deny('ERR_POLICY_NUMBER_NOT_ALLOWED', 'no number to dial', {
         rule: 'invalid',
