@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
+import { CallwardenError } from '../errors.js'
 import type { TenantScope } from '../store/tenant-scope.js'
 import {
   BlacklistService,
@@ -25,12 +26,21 @@ export function createPolicy(deps: {
   readonly db: Kysely<any>
   readonly audit: TransactionalAuditSink
   readonly clock: Clock
-  readonly tenants: { get(id: string): Promise<{ readonly defaultRegion: string }> }
+  readonly tenants: {
+    findRecent(id: string): Promise<{ readonly defaultRegion: string } | undefined>
+  }
+  /** See {@link BlacklistServiceOptions.refreshMs}. */
+  readonly listRefreshMs?: number
   readonly protector: BlacklistServiceOptions['protector']
   readonly scope: (tenantId: string) => TenantScope
 }): Policy {
-  const regionOf = async (tenantId: string): Promise<string> =>
-    (await deps.tenants.get(tenantId)).defaultRegion
+  const regionOf = async (tenantId: string): Promise<string> => {
+    const tenant = await deps.tenants.findRecent(tenantId)
+    if (tenant === undefined) {
+      throw new CallwardenError('ERR_TENANT_INVALID', `tenant '${tenantId}' is not registered`)
+    }
+    return tenant.defaultRegion
+  }
   return {
     regionOf,
     blacklist: new BlacklistService({
@@ -39,6 +49,7 @@ export function createPolicy(deps: {
       clock: deps.clock,
       regionOf,
       protector: deps.protector,
+      ...(deps.listRefreshMs === undefined ? {} : { refreshMs: deps.listRefreshMs }),
       callRecords: { scope: deps.scope },
     }),
   }
