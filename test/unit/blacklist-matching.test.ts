@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseCsv, formatCsvLine } from '../../src/policy/blacklist/blacklist-csv.js'
+import {
+  formatCsvLine,
+  fromSpreadsheetText,
+  parseCsv,
+  toSpreadsheetText,
+} from '../../src/policy/blacklist/blacklist-csv.js'
 import { parseBlacklistPattern } from '../../src/policy/blacklist/blacklist-entry.js'
 import {
   BlacklistSnapshots,
@@ -140,6 +145,23 @@ describe('blacklist CSV', () => {
       { line: 6, fields: ['+86', 'x'] },
     ])
     expect(parseCsv('a,"open\n')[0]?.problem).toBeDefined()
+  })
+
+  it('writes free text that would start a spreadsheet formula with a leading quote, and reads it back', () => {
+    for (const text of ['=1+1', '+cmd', '-2', '@SUM(A1)', '\tx']) {
+      expect(toSpreadsheetText(text)).toBe(`'${text}`)
+      expect(fromSpreadsheetText(toSpreadsheetText(text))).toBe(text)
+    }
+    for (const text of ['spam', "'quoted", 'a=b', '']) {
+      expect(toSpreadsheetText(text)).toBe(text)
+      expect(fromSpreadsheetText(text)).toBe(text)
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("'", '=', '+', 'a', '-', ' ') }), (text) => {
+        expect(fromSpreadsheetText(toSpreadsheetText(text))).toBe(text)
+        expect([text, `'${text}`]).toContain(toSpreadsheetText(text))
+      }),
+    )
   })
 
   it('round-trips what it writes', () => {

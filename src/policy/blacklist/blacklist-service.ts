@@ -30,7 +30,13 @@ import { redactText } from '../../masking/redaction/redact-text.js'
 import type { TenantScope } from '../../store/tenant-scope.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
-import { BLACKLIST_CSV_COLUMNS, formatCsvLine, parseCsv } from './blacklist-csv.js'
+import {
+  BLACKLIST_CSV_COLUMNS,
+  formatCsvLine,
+  fromSpreadsheetText,
+  parseCsv,
+  toSpreadsheetText,
+} from './blacklist-csv.js'
 import {
   BlacklistEntryInvalid,
   parseBlacklistDirection,
@@ -517,7 +523,8 @@ export class BlacklistService {
         )
         continue
       }
-      const [number, direction, reason, expiresAt] = record.fields as [string, string, string, string]
+      const [number, direction, quotedReason, expiresAt] = record.fields as [string, string, string, string]
+      const reason = fromSpreadsheetText(quotedReason)
       try {
         const prepared = this.#prepare(
           {
@@ -582,7 +589,7 @@ export class BlacklistService {
           formatCsvLine([
             row.kind === 'prefix' ? `${row.pattern}*` : row.pattern,
             row.direction,
-            row.reason ?? '',
+            toSpreadsheetText(row.reason ?? ''),
             row.expires_at === null ? '' : new Date(Number(row.expires_at)).toISOString(),
           ]),
         )
