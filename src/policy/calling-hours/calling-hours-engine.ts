@@ -167,6 +167,11 @@ interface RuleSet {
   readonly zones: readonly ZoneOffsets[]
   readonly workdays: ReadonlyMap<number, number>
   readonly allowed: CallingHoursAllowed
+  /**
+   * The last denial and the minute it was for: a denial depends only on the minute (windows
+   * are minute-grained), and a dialler retrying at night asks about the same minute often.
+   */
+  lastDenial: { readonly minute: number; readonly decision: CallingHoursDenied } | undefined
 }
 
 interface CompiledPack {
@@ -260,14 +265,19 @@ export class CallingHoursEngine {
     if (rules.length === 0) return set.allowed
     const zones = set.zones
     const workdays = set.workdays
+    const last = set.lastDenial
+    if (last !== undefined && last.minute === Math.floor(t / MINUTE)) return last.decision
     for (let z = 0; z < zones.length; z += 1) {
       const local = zones[z]!.localAt(t)
       const day = Math.floor(local / DAY)
       const minute = Math.floor((local - day * DAY) / MINUTE)
       const weekday = workdays.size === 0 ? weekdayOf(day) : (workdays.get(day) ?? weekdayOf(day))
       for (let r = 0; r < rules.length; r += 1) {
-        if (check(rules[r]!, day, minute, weekday) !== OK)
-          return this.#deny(set, t, locale, purpose, overrides)
+        if (check(rules[r]!, day, minute, weekday) !== OK) {
+          const decision = this.#deny(set, Math.floor(t / MINUTE) * MINUTE, locale, purpose, overrides)
+          set.lastDenial = { minute: Math.floor(t / MINUTE), decision }
+          return decision
+        }
       }
     }
     return set.allowed
@@ -777,5 +787,6 @@ function buildSet(
       zones: locale.zones,
       rulesApplied: Object.freeze(rules.map((rule) => rule.id)),
     }),
+    lastDenial: undefined,
   }
 }
