@@ -1,7 +1,7 @@
 /**
  * `callwarden/policy` — call policy: number checks (invalid, emergency, premium-rate and
- * shared-cost numbers are never dialled) and the per-tenant blacklist, with their pipeline
- * middleware. Policy fails closed: a check that cannot be evaluated denies the call.
+ * shared-cost numbers are never dialled), the per-tenant blacklist and calling hours in the
+ * callee's local time, with their pipeline middleware. Policy fails closed: a check that cannot be evaluated denies the call.
  *
  * @module
  */
@@ -61,5 +61,53 @@ export {
   type ListBlacklistRequest,
   type TransactionalAuditSink,
 } from './blacklist/blacklist-service.js'
+export {
+  calleeLocale,
+  loadCalleeLocaleData,
+  localeOf,
+  type CalleeLocale,
+} from './calling-hours/callee-locale.js'
+export {
+  CALLING_HOURS_REASONS,
+  CallingHoursEngine,
+  evaluateCallingHours,
+  type AttemptCapRule,
+  type CallingHoursAllowed,
+  type CallingHoursDecision,
+  type CallingHoursDenied,
+  type CallingHoursEngineOptions,
+  type CallingHoursInput,
+  type CallingHoursReason,
+  type ZoneLocalTime,
+} from './calling-hours/calling-hours-engine.js'
+export {
+  DEFAULT_OVERRIDE_PURPOSES,
+  callingHoursOverridesSchema,
+  parseCallingHoursOverrides,
+  type CallingHoursOverrides,
+  type CallingHoursOverridesInput,
+} from './calling-hours/calling-hours-overrides.js'
+export { callingHours, type CallingHoursOptions } from './calling-hours/calling-hours-middleware.js'
+export { DEFAULT_RULE_PACK } from './calling-hours/default-rule-pack.js'
+export {
+  RULE_KINDS,
+  RulePackInvalid,
+  WEEKDAYS,
+  attemptCapSchema,
+  callingRuleSchema,
+  callingWindowSchema,
+  holidaySchema,
+  parseRulePack,
+  rulePackSchema,
+  workdaySchema,
+  type CallingRule,
+  type CallingRuleInput,
+  type CallingWindow,
+  type Holiday,
+  type RuleKind,
+  type RulePack,
+  type RulePackInput,
+  type Weekday,
+} from './calling-hours/rule-pack.js'
 export { POLICY_TABLES, POLICY_TENANT_TABLE_RULES } from './policy-tables.js'
 export type { Policy } from './policy-service.js'
