@@ -14,6 +14,7 @@ import { parseBlobUrl, parseDatabaseUrl } from './lib/storage-urls.js'
 import { TENANT_ID_PATTERN } from './lib/tenant-id.js'
 import { MASK_STYLES, NUMBER_FORMATS } from './masking/mask-number.js'
 import { uidEndpointSettingsSchema } from './masking/uid-mapping/uid-mapping-client.js'
+import { callingHoursOverridesSchema } from './policy/calling-hours/calling-hours-overrides.js'
 
 /** The default embedded database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./.callwarden/callwarden.db'
@@ -125,9 +126,41 @@ export const configSchema = z
          * @defaultValue 1000
          */
         listRefreshMs: z.number().int().min(0).max(60_000).default(1000),
+        /** Calling hours in the callee's local time. */
+        callingHours: z
+          .object({
+            /**
+             * Rule pack versions (all of one pack id; the version in force at a call's instant
+             * applies). Validated when callwarden starts.
+             * @defaultValue the shipped pack, `DEFAULT_RULE_PACK`
+             */
+            packs: z.array(z.unknown()).min(1).optional(),
+            /**
+             * How far ahead the next allowed time is searched.
+             * @defaultValue 14
+             */
+            horizonDays: z.number().int().min(1).max(366).default(14),
+            /**
+             * Per tenant: its own windows per country, extra holidays and blackout dates. They
+             * narrow statutory hours, never widen them.
+             * @defaultValue `{}`
+             */
+            tenants: z
+              .record(
+                z.string().regex(TENANT_ID_PATTERN, `a tenant id matching ${TENANT_ID_PATTERN}`),
+                callingHoursOverridesSchema,
+              )
+              .default({}),
+          })
+          .strict()
+          .default({ horizonDays: 14, tenants: {} }),
       })
       .strict()
-      .default({ blockSharedCost: true, listRefreshMs: 1000 }),
+      .default({
+        blockSharedCost: true,
+        listRefreshMs: 1000,
+        callingHours: { horizonDays: 14, tenants: {} },
+      }),
     /** How numbers are shown (the protection mode itself is per tenant, in `cw_tenants`). */
     masking: z
       .object({

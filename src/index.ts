@@ -224,6 +224,7 @@ export async function createCallwarden(
       protector: masking.protector,
       scope,
       listRefreshMs: resolved.policy.listRefreshMs,
+      callingHours: resolved.policy.callingHours,
     })
     const pipeline = createStandardChains({
       tenants,

@@ -15,6 +15,7 @@ import { ivrInput } from './masking/ivr-input-middleware.js'
 import type { Masking } from './masking/masking-service.js'
 import type { Logger } from './logger.js'
 import { blacklist } from './policy/blacklist/blacklist-middleware.js'
+import { callingHours } from './policy/calling-hours/calling-hours-middleware.js'
 import { numberChecks } from './policy/number-checks/number-checks-middleware.js'
 import type { Policy } from './policy/policy-service.js'
 import type {
@@ -113,7 +114,14 @@ export function createStandardChains(deps: {
     outbound: chain<OutboundCall>('outbound')
       .use(dialByUid(deps.masking.protector))
       .use(numberChecks({ regionOf, blockSharedCost: deps.blockSharedCost }))
-      .use(blacklist<OutboundCall>({ list: deps.policy.blacklist, regionOf })),
+      .use(blacklist<OutboundCall>({ list: deps.policy.blacklist, regionOf }))
+      .use(
+        callingHours({
+          engine: deps.policy.callingHours.engine,
+          regionOf,
+          overridesOf: deps.policy.callingHours.overridesOf,
+        }),
+      ),
     agentView: chain<AgentViewEvent>('agent-view', 'agent-view', agentView(deps.masking.protector)),
     ivrInput: chain<IvrInputEvent>('ivr-input', 'ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
     callEnded: chain<CallEndedEvent>('call-ended'),

@@ -168,6 +168,30 @@ describe('callwarden policy CLI', () => {
     expect(inbound.stdout).toMatch(/^reason: ERR_POLICY_BLACKLISTED /m)
   })
 
+  it('check-call explains a calling-hours denial: rule, citation, local time, next allowed time', async () => {
+    const late = await cli(
+      [
+        'check-call',
+        '--tenant',
+        'acme',
+        '--callee',
+        '+8613811112222',
+        '--purpose',
+        'marketing',
+        '--at',
+        '2026-11-23T22:00:00+08:00',
+      ],
+      cwd,
+    )
+    expect(late.code).toBe(2)
+    expect(late.stdout).toMatch(/^reason: ERR_POLICY_OUTSIDE_CALLING_HOURS \[callingHours\] /m)
+    expect(late.stdout).toMatch(/^ {2}citation: \S/m)
+    expect(late.stdout).toContain('Asia/Shanghai')
+    expect(late.stdout).toContain('2026-11-23T22:00')
+    expect(late.stdout).toMatch(/^next allowed: 2026-11-24T01:00:00\.000Z$/m)
+    expect(late.stdout).not.toContain('13811112222')
+  })
+
   it('check-call refuses an instant without an offset and an unknown purpose', async () => {
     const wall = await cli(
       ['check-call', '--tenant', 'acme', '--callee', '+8613811112222', '--at', '2026-11-23T10:00'],

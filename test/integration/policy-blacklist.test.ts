@@ -177,7 +177,9 @@ for (const stack of CALLWARDEN_STACKS) {
       expect(await reasonOf('+12014441234')).toMatchObject({ details: { entryId: wide.id, kind: 'prefix' } })
       const exact = await cw.policy.blacklist.add({ tenantId: 'usco', number: '+12015550123', by: ADMIN })
       expect(await reasonOf('+12015550123')).toMatchObject({ details: { entryId: exact.id, kind: 'exact' } })
-      expect((await cw.pipeline.outbound.run(outbound('usco', '+12125550123'))).verdict).toBe('allow')
+      // Noon in New York: inside the US calling hours (the test clock is at 03:00 there).
+      const noon = { ...outbound('usco', '+12125550123'), at: '2030-03-01T17:00:00Z' }
+      expect((await cw.pipeline.outbound.run(noon)).verdict).toBe('allow')
       await expect(
         cw.policy.blacklist.add({ tenantId: 'usco', number: '201*', by: ADMIN }),
       ).rejects.toMatchObject({
