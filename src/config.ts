@@ -117,9 +117,17 @@ export const configSchema = z
          * @defaultValue true
          */
         blockSharedCost: z.boolean().default(true),
+        /**
+         * How long a process answers per-call checks from its in-memory copy of a tenant
+         * (status, region) and of a tenant's blacklist before checking, with one keyed read,
+         * whether another process changed them. Changes made through the same process take
+         * effect at once. 0 reads on every call.
+         * @defaultValue 1000
+         */
+        listRefreshMs: z.number().int().min(0).max(60_000).default(1000),
       })
       .strict()
-      .default({ blockSharedCost: true }),
+      .default({ blockSharedCost: true, listRefreshMs: 1000 }),
     /** How numbers are shown (the protection mode itself is per tenant, in `cw_tenants`). */
     masking: z
       .object({

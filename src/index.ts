@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js'
 import { loadIvrHashSecret, tenantIvrHashKey } from './masking/ivr-hash-secret.js'
 import { createMasking, type Masking } from './masking/masking-service.js'
 import { POLICY_TENANT_TABLE_RULES } from './policy/policy-tables.js'
+import { LIST_VERSIONS_TENANT_TABLE_RULE } from './store/list-versions.js'
 import { createPolicy, type Policy } from './policy/policy-service.js'
 import { createStandardChains, type StandardChains } from './standard-chains.js'
 import { DataMap } from './store/data-map/data-map.js'
@@ -168,10 +169,15 @@ export async function createCallwarden(
     // Everything but the scope itself goes through a guard that demands a tenant predicate.
     const guarded = database.db.withPlugin(
       new TenantGuardPlugin({
-        rules: [...dataMap.tenantTableRules(), ...AUDIT_TENANT_TABLE_RULES, ...POLICY_TENANT_TABLE_RULES],
+        rules: [
+          ...dataMap.tenantTableRules(),
+          ...AUDIT_TENANT_TABLE_RULES,
+          ...POLICY_TENANT_TABLE_RULES,
+          LIST_VERSIONS_TENANT_TABLE_RULE,
+        ],
       }),
     )
-    const tenants = new TenantRegistry(guarded, clock)
+    const tenants = new TenantRegistry(guarded, clock, { recentMs: resolved.policy.listRefreshMs })
     const leases = new LeaseManager(guarded, {
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       clock,
@@ -221,6 +227,7 @@ export async function createCallwarden(
       tenants,
       protector: masking.protector,
       scope,
+      listRefreshMs: resolved.policy.listRefreshMs,
       // Attempt-ledger number keys use their own HKDF salt, so they never equal IVR hashes.
       numberKeySecret: ivrHashSecret,
     })

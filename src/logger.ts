@@ -67,7 +67,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
-      base: { name: 'callwarden' },
+      // Not pino's usual `name`: a data map may declare `name` personal data, and it would be redacted.
+      base: { service: 'callwarden' },
       redact: { paths, censor: '[REDACTED]' },
     },
     options.destination ?? pino.destination(2),

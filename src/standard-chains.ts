@@ -51,7 +51,7 @@ export interface StandardChains {
  */
 export function tenantStatus<E extends CallEvent>(tenants: TenantRegistry): Middleware<E> {
   return async function tenantStatus(ctx, next) {
-    const tenant = await tenants.find(ctx.tenantId)
+    const tenant = await tenants.findRecent(ctx.tenantId)
     if (tenant === undefined) {
       ctx.deny('ERR_TENANT_INVALID', `tenant '${ctx.tenantId}' is not registered`)
       return

@@ -15,6 +15,8 @@ import { createCallwarden, type Callwarden } from '../index.js'
 import { CallwardenError } from '../errors.js'
 import { loadConfig } from '../config.js'
 import type { BlacklistDirection } from '../policy/blacklist/blacklist-entry.js'
+import { OUTBOUND_PURPOSES, type OutboundPurpose } from '../pipeline/call-events.js'
+import { eventInstant } from '../pipeline/pipeline.js'
 import { openDatabase } from '../store/database.js'
 import { migrate } from '../store/migrations/migrate.js'
 import { seedDemoData } from './demo-data.js'
@@ -331,6 +333,105 @@ blacklistCommand
     await writeFile(options.out, csv, { mode: 0o600 })
     print(`exported: ${csv.split('\n').length - 2} entries to ${options.out}`)
   })
+
+program
+  .command('check-call')
+  .description(
+    'ask the standard outbound (or inbound) chain whether a call may be placed, without placing it; ' +
+      'prints the verdict, every reason with its facts and the next allowed time. ' +
+      'Exit 0 when allowed, 2 when denied',
+  )
+  .requiredOption('--tenant <id>', 'tenant id')
+  .requiredOption('--callee <number>', 'the number to dial (inbound: the number dialled)')
+  .option('--caller <number>', 'inbound: the calling number (with --inbound)')
+  .option('--inbound', 'check an inbound call (caller to callee) instead of an outbound one')
+  .option('--purpose <purpose>', `outbound purpose: ${OUTBOUND_PURPOSES.join(', ')}`, 'service')
+  .option('--at <time>', 'decide for this ISO 8601 instant instead of now, e.g. 2026-12-24T20:30:00-05:00')
+  .option('--json', 'print the decision as one JSON object')
+  .action(
+    async (options: {
+      tenant: string
+      callee: string
+      caller?: string
+      inbound?: boolean
+      purpose: string
+      at?: string
+      json?: boolean
+    }) => {
+      const at = options.at === undefined ? undefined : instantWithOffset(options.at, '--at')
+      const decision = await withCallwarden(async (cw) => {
+        if (options.inbound === true) {
+          if (options.caller === undefined) {
+            throw new CallwardenError('ERR_CONFIG_INVALID', '--inbound needs --caller <number>')
+          }
+          return cw.pipeline.inbound.run(
+            { tenantId: options.tenant, caller: options.caller, callee: options.callee, ...(at && { at }) },
+            { dryRun: true },
+          )
+        }
+        return cw.pipeline.outbound.run(
+          {
+            tenantId: options.tenant,
+            callee: options.callee,
+            purpose: outboundPurpose(options.purpose),
+            ...(at && { at }),
+          },
+          { dryRun: true },
+        )
+      })
+      // The decision's reasons never carry the number; the event (which does) is not printed.
+      const summary = {
+        verdict: decision.verdict,
+        decidedFor: (at ?? decision.decidedAt).toISOString(),
+        reasons: decision.reasons.map(({ code, message, middleware, details }) => ({
+          code,
+          middleware,
+          message,
+          ...(details === undefined ? {} : { details }),
+        })),
+        ...(decision.nextAllowedAt === undefined
+          ? {}
+          : { nextAllowedAt: decision.nextAllowedAt.toISOString() }),
+        checks: decision.trace,
+      }
+      if (options.json === true) {
+        print(JSON.stringify(summary))
+      } else {
+        print(`verdict: ${summary.verdict} (for ${summary.decidedFor})`)
+        for (const reason of summary.reasons) {
+          print(`reason: ${reason.code} [${reason.middleware}] ${reason.message}`)
+          for (const [key, value] of Object.entries(reason.details ?? {})) {
+            print(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+          }
+        }
+        if (summary.nextAllowedAt !== undefined) print(`next allowed: ${summary.nextAllowedAt}`)
+        print(`checks: ${summary.checks.join(' > ')}`)
+      }
+      if (decision.verdict === 'deny') process.exitCode = 2
+    },
+  )
+
+/** An ISO 8601 instant with an explicit offset: a wall time alone would be read in this machine's zone. */
+function instantWithOffset(value: string, flag: string): Date {
+  const instant = eventInstant(value)
+  if (instant === undefined) {
+    throw new CallwardenError(
+      'ERR_CONFIG_INVALID',
+      `${flag} must be an ISO 8601 date-time with an offset (Z or ±hh:mm), got '${value}'`,
+    )
+  }
+  return instant
+}
+
+function outboundPurpose(value: string): OutboundPurpose {
+  if (!(OUTBOUND_PURPOSES as readonly string[]).includes(value)) {
+    throw new CallwardenError(
+      'ERR_CONFIG_INVALID',
+      `--purpose must be one of ${OUTBOUND_PURPOSES.join(', ')}, got '${value}'`,
+    )
+  }
+  return value as OutboundPurpose
+}
 
 function actorRole(value: string): (typeof ACTOR_ROLES)[number] {
   if (!(ACTOR_ROLES as readonly string[]).includes(value)) {

@@ -63,7 +63,7 @@ export function createMasking(deps: {
   let closed = false
 
   const protectionOf = async (tenantId: string): Promise<TenantProtection> => {
-    const tenant = await deps.tenants.find(tenantId)
+    const tenant = await deps.tenants.findRecent(tenantId)
     if (tenant === undefined) {
       throw new CallwardenError('ERR_TENANT_INVALID', `tenant '${tenantId}' is not registered`)
     }

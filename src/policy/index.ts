@@ -39,7 +39,12 @@ export {
   type BlacklistPattern,
 } from './blacklist/blacklist-entry.js'
 export { BLACKLIST_CSV_COLUMNS } from './blacklist/blacklist-csv.js'
-export { bestMatch, candidatePatterns, type PatternRow } from './blacklist/blacklist-matching.js'
+export {
+  BlacklistSnapshots,
+  type BlacklistSnapshotsOptions,
+  type SnapshotEntry,
+  type SnapshotSource,
+} from './blacklist/blacklist-snapshot.js'
 export { blacklist, type BlacklistMiddlewareOptions } from './blacklist/blacklist-middleware.js'
 export {
   BlacklistService,

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
+import { CallwardenError } from '../errors.js'
 import type { SqlDialect } from '../store/database.js'
 import type { TenantScope } from '../store/tenant-scope.js'
 import { tenantAttemptCaps, type AttemptCap, type AttemptCapSettings } from './attempts/attempt-cap.js'
@@ -63,7 +64,11 @@ export function createPolicy(deps: {
   readonly dialect: SqlDialect
   readonly audit: TransactionalAuditSink
   readonly clock: Clock
-  readonly tenants: { get(id: string): Promise<{ readonly defaultRegion: string }> }
+  readonly tenants: {
+    findRecent(id: string): Promise<{ readonly defaultRegion: string } | undefined>
+  }
+  /** See {@link BlacklistServiceOptions.refreshMs}. */
+  readonly listRefreshMs?: number
   readonly protector: BlacklistServiceOptions['protector']
   readonly scope: (tenantId: string) => TenantScope
   /** The deployment secret the attempt ledger's number keys are derived from. */
@@ -71,8 +76,13 @@ export function createPolicy(deps: {
   readonly settings?: PolicySettings
 }): Policy {
   const settings = deps.settings ?? {}
-  const regionOf = async (tenantId: string): Promise<string> =>
-    (await deps.tenants.get(tenantId)).defaultRegion
+  const regionOf = async (tenantId: string): Promise<string> => {
+    const tenant = await deps.tenants.findRecent(tenantId)
+    if (tenant === undefined) {
+      throw new CallwardenError('ERR_TENANT_INVALID', `tenant '${tenantId}' is not registered`)
+    }
+    return tenant.defaultRegion
+  }
   return {
     regionOf,
     attemptCapsFor: (tenantId) => tenantAttemptCaps(settings.attemptCaps ?? {}, tenantId),
@@ -86,6 +96,7 @@ export function createPolicy(deps: {
       clock: deps.clock,
       regionOf,
       protector: deps.protector,
+      ...(deps.listRefreshMs === undefined ? {} : { refreshMs: deps.listRefreshMs }),
       callRecords: { scope: deps.scope },
     }),
     consent: new ConsentService({

@@ -81,6 +81,15 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
+ * True for lock conflicts that a transaction should simply run again: MySQL/MariaDB deadlocks
+ * and lock-wait timeouts, SQLite's busy database.
+ */
+export function isTransientLockError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY'
+}
+
+/**
  * Deletes the rows whose `keyColumn` is in `keys`, in batches of {@link DELETE_BATCH_SIZE},
  * each batch also restricted by `scope` (e.g. the tenant column). Returns the number of rows
  * deleted.

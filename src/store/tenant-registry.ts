@@ -66,6 +66,9 @@ interface TenantRow {
 
 const REGION = /^[A-Z]{2}$/
 
+/** At most this many tenants are remembered by {@link TenantRegistry.findRecent}. */
+const MAX_RECENT_TENANTS = 10_000
+
 /**
  * Reads and writes `cw_tenants`.
  *
@@ -78,10 +81,31 @@ const REGION = /^[A-Z]{2}$/
 export class TenantRegistry {
   readonly #db: Kysely<any>
   readonly #clock: Clock
+  readonly #recentMs: number
+  readonly #timer: () => number
+  /** Recent reads for {@link findRecent}, by tenant id (unknown ids too). */
+  readonly #recent = new Map<string, { readonly tenant: Tenant | undefined; readonly readAt: number }>()
 
-  constructor(db: Kysely<any>, clock: Clock = systemClock) {
+  constructor(
+    db: Kysely<any>,
+    clock: Clock = systemClock,
+    options: {
+      /**
+       * How long {@link findRecent} may answer from memory. 0 reads every time.
+       * @defaultValue 1000
+       */
+      readonly recentMs?: number
+      /** A monotonic millisecond timer. @defaultValue `performance.now` */
+      readonly timer?: () => number
+    } = {},
+  ) {
     this.#db = db
     this.#clock = clock
+    this.#recentMs = options.recentMs ?? 1000
+    if (!Number.isFinite(this.#recentMs) || this.#recentMs < 0) {
+      throw new RangeError(`recentMs must be a number of milliseconds ≥ 0, got ${this.#recentMs}`)
+    }
+    this.#timer = options.timer ?? (() => performance.now())
   }
 
   /** Creates a tenant; `ERR_TENANT_INVALID` if the id is malformed or taken. */
@@ -118,6 +142,7 @@ export class TenantRegistry {
     if (!(await insertIfAbsent(this.#db, 'cw_tenants', { ...row }))) {
       throw new CallwardenError('ERR_TENANT_INVALID', `tenant '${input.id}' already exists`)
     }
+    this.#recent.delete(input.id)
     return toTenant(row)
   }
 
@@ -125,6 +150,23 @@ export class TenantRegistry {
   async find(id: string): Promise<Tenant | undefined> {
     const row = await this.#db.selectFrom('cw_tenants').selectAll().where('id', '=', id).executeTakeFirst()
     return row === undefined ? undefined : toTenant(row as TenantRow)
+  }
+
+  /**
+   * The tenant as read at most `recentMs` ago (by this process; changes made through this
+   * registry are seen at once), or `undefined`. For the per-call checks of the pipelines,
+   * where one read per call would cost more than the decision itself; a status change made
+   * by another process takes effect here within `recentMs`.
+   */
+  async findRecent(id: string): Promise<Tenant | undefined> {
+    const hit = this.#recent.get(id)
+    if (hit !== undefined && this.#timer() - hit.readAt < this.#recentMs) return hit.tenant
+    const readAt = this.#timer()
+    const tenant = await this.find(id)
+    // Unknown ids are remembered too; the map is bounded so that probing cannot grow it.
+    if (this.#recent.size >= MAX_RECENT_TENANTS) this.#recent.clear()
+    this.#recent.set(id, { tenant, readAt })
+    return tenant
   }
 
   /** The tenant; `ERR_TENANT_INVALID` if there is none. */
@@ -154,6 +196,7 @@ export class TenantRegistry {
       .set({ status, terminated_at: terminatedAt })
       .where('id', '=', id)
       .executeTakeFirst()
+    this.#recent.delete(id)
     if (Number(result.numUpdatedRows) === 0)
       throw new CallwardenError('ERR_TENANT_INVALID', `no tenant '${id}'`)
     return this.get(id)

@@ -38,21 +38,20 @@ for (const stack of CALLWARDEN_STACKS) {
     let dir: string
     let cw: Callwarden
     let dispose: () => Promise<void>
+    let config: Parameters<typeof createCallwarden>[0]
     const clock = new ManualClock(new Date('2030-03-01T08:00:00Z'))
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'cw-policy-'))
       const opened = await stack.open(dir)
       dispose = opened.dispose
-      cw = await createCallwarden(
-        {
-          ...opened.config,
-          log: { level: 'silent' },
-          audit: { signingKeyFile: join(dir, 'audit-key.json') },
-          masking: { ivrHashSecretFile: join(dir, 'ivr-hash-secret') },
-        },
-        { loadEnvironment: false, clock },
-      )
+      config = {
+        ...opened.config,
+        log: { level: 'silent' },
+        audit: { signingKeyFile: join(dir, 'audit-key.json') },
+        masking: { ivrHashSecretFile: join(dir, 'ivr-hash-secret') },
+      }
+      cw = await createCallwarden(config, { loadEnvironment: false, clock })
       await cw.tenants.create({ id: 'acme', name: 'ACME', protectionMode: 'mask' })
       await cw.tenants.create({ id: 'other', name: 'Other', protectionMode: 'mask' })
       await cw.tenants.create({ id: 'usco', name: 'US Co', protectionMode: 'none', defaultRegion: 'US' })
@@ -355,6 +354,51 @@ for (const stack of CALLWARDEN_STACKS) {
       for (const tenantId of ['acme', 'copy', 'usco', 'other']) {
         expect((await cw.audit.verify({ tenantId })).ok).toBe(true)
       }
+    })
+
+    it('another process sees a change within policy.listRefreshMs; this process at once', async () => {
+      const other = await createCallwarden(
+        { ...config, policy: { listRefreshMs: 200 } },
+        { loadEnvironment: false, clock },
+      )
+      try {
+        const number = '+8613944445555'
+        // What-if runs: polling must not spend the tenant's call rate or attempts.
+        const denied = async (c: Callwarden) =>
+          (await c.pipeline.outbound.run(outbound('acme', number), { dryRun: true })).reasons.at(-1)?.code ===
+          'ERR_POLICY_BLACKLISTED'
+        expect(await denied(other)).toBe(false) // `other` now holds a copy without the entry
+        const added = await cw.policy.blacklist.add({ tenantId: 'acme', number, by: ADMIN })
+        expect(await denied(cw)).toBe(true) // the process that changed it: at once
+        const seenAfter = Date.now()
+        while (!(await denied(other))) {
+          expect(Date.now() - seenAfter).toBeLessThan(10_000)
+          await new Promise((resolve) => setTimeout(resolve, 25))
+        }
+        await cw.policy.blacklist.remove({ tenantId: 'acme', id: added.id, by: ADMIN })
+        while (await denied(other)) await new Promise((resolve) => setTimeout(resolve, 25))
+        // A tenant suspended elsewhere is refused here too once the copy is refreshed.
+        await cw.tenants.setStatus('copy', 'suspended')
+        const status = async () =>
+          (await other.pipeline.outbound.run(outbound('copy', number), { dryRun: true })).reasons[0]?.code
+        while ((await status()) !== 'ERR_TENANT_INACTIVE')
+          await new Promise((resolve) => setTimeout(resolve, 25))
+        await cw.tenants.setStatus('copy', 'active')
+      } finally {
+        await other.close()
+      }
+    })
+
+    it('lets concurrent adds of the same new number all succeed, with one insert', async () => {
+      const number = '+8613977770000'
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5].map(() =>
+          cw.policy.blacklist.add({ tenantId: 'acme', number, by: ADMIN, reason: 'x' }),
+        ),
+      )
+      expect(results.filter((r) => r.result === 'inserted')).toHaveLength(1)
+      expect(new Set(results.map((r) => r.id)).size).toBe(1)
+      await cw.policy.blacklist.remove({ tenantId: 'acme', id: results[0]!.id, by: ADMIN })
     })
 
     it('denies emergency, premium-rate and invalid numbers in the outbound chain', async () => {

@@ -1,12 +1,17 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseCsv, formatCsvLine } from '../../src/policy/blacklist/blacklist-csv.js'
+import {
+  formatCsvLine,
+  fromSpreadsheetText,
+  parseCsv,
+  toSpreadsheetText,
+} from '../../src/policy/blacklist/blacklist-csv.js'
 import { parseBlacklistPattern } from '../../src/policy/blacklist/blacklist-entry.js'
 import {
-  bestMatch,
-  candidatePatterns,
-  type PatternRow,
-} from '../../src/policy/blacklist/blacklist-matching.js'
+  BlacklistSnapshots,
+  type SnapshotEntry,
+  type SnapshotSource,
+} from '../../src/policy/blacklist/blacklist-snapshot.js'
 
 describe('blacklist patterns', () => {
   it('stores numbers in E.164 and prefixes without the star', () => {
@@ -37,51 +42,96 @@ describe('blacklist patterns', () => {
   })
 })
 
-describe('prefix matching', () => {
-  it('asks for every prefix of at least three digits, up to the number', () => {
-    expect(candidatePatterns('+12015550123')).toEqual([
-      '+120',
-      '+1201',
-      '+12015',
-      '+120155',
-      '+1201555',
-      '+12015550',
-      '+120155501',
-      '+1201555012',
-      '+12015550123',
+describe('matching against the in-memory list', () => {
+  const entry = (pattern: string, over: Partial<SnapshotEntry> = {}): SnapshotEntry => ({
+    id: `bl-${pattern}`,
+    kind: 'prefix',
+    pattern,
+    direction: 'both',
+    reason: null,
+    expiresAt: null,
+    ...over,
+  })
+  /** A source over a fixed list that counts what it is asked. */
+  const source = (entries: SnapshotEntry[], version = { value: 1 }) => {
+    const calls = { version: 0, load: 0 }
+    const src: SnapshotSource = {
+      version: async () => {
+        calls.version += 1
+        return version.value
+      },
+      load: async () => {
+        calls.load += 1
+        return { version: version.value, entries: [...entries] }
+      },
+    }
+    return { src, calls, version }
+  }
+  const at = new Date('2026-11-21T10:00:00Z')
+
+  it("prefers an active exact entry, then the longest active prefix, in the call's direction", async () => {
+    const { src } = source([
+      entry('+1201'),
+      entry('+120155', { direction: 'inbound' }),
+      entry('+12015550123', { kind: 'exact', direction: 'outbound' }),
+      entry('+4930123456', { kind: 'exact' }),
+      entry('+1202', { expiresAt: at.getTime() }),
     ])
-  })
-
-  it('prefers an exact entry, then the longest prefix', () => {
-    const rows: PatternRow[] = [
-      { kind: 'prefix', pattern: '+1201' },
-      { kind: 'prefix', pattern: '+120155' },
-      { kind: 'prefix', pattern: '+12015550123' },
-    ]
-    expect(bestMatch('+12015550123', rows)?.pattern).toBe('+12015550123')
-    expect(bestMatch('+12015559999', rows)?.pattern).toBe('+120155')
-    expect(bestMatch('+12015550123', [...rows, { kind: 'exact', pattern: '+12015550123' }])).toEqual({
-      kind: 'exact',
-      pattern: '+12015550123',
-    })
-    // An exact entry for a shorter number is not a prefix.
-    expect(bestMatch('+4930123456789', [{ kind: 'exact', pattern: '+4930123456' }])).toBeUndefined()
-  })
-
-  it('matches exactly the prefixes a number starts with (property)', () => {
-    const digits = fc.stringMatching(/^[1-9]\d{6,13}$/)
-    fc.assert(
-      fc.property(digits, fc.array(digits.map((d) => d.slice(0, 3 + (d.length % 8)))), (number, prefixes) => {
-        const e164 = `+${number}`
-        const rows = prefixes.map((p) => ({ kind: 'prefix' as const, pattern: `+${p}` }))
-        const fetched = rows.filter((r) => candidatePatterns(e164).includes(r.pattern))
-        const best = bestMatch(e164, fetched)
-        const expected = rows
-          .filter((r) => e164.startsWith(r.pattern))
-          .sort((a, b) => b.pattern.length - a.pattern.length)[0]
-        expect(best?.pattern).toBe(expected?.pattern)
-      }),
+    const lists = new BlacklistSnapshots({ source: src })
+    const match = async (e164: string, direction: 'inbound' | 'outbound') =>
+      (await lists.match('acme', e164, direction, at))?.pattern
+    expect(await match('+12015550123', 'outbound')).toBe('+12015550123')
+    expect(await match('+12015550123', 'inbound')).toBe('+120155')
+    expect(await match('+12015559999', 'outbound')).toBe('+1201')
+    // An exact entry for a shorter number is not a prefix; an entry expired at `at` is gone.
+    expect(await match('+4930123456789', 'outbound')).toBeUndefined()
+    expect(await match('+12025550123', 'outbound')).toBeUndefined()
+    expect((await lists.match('acme', '+12025550123', 'outbound', new Date(at.getTime() - 1)))?.pattern).toBe(
+      '+1202',
     )
+  })
+
+  it('matches exactly the longest prefix a number starts with (property)', async () => {
+    const digits = fc.stringMatching(/^[1-9]\d{6,13}$/)
+    await fc.assert(
+      fc.asyncProperty(
+        digits,
+        fc.array(digits.map((d) => d.slice(0, 3 + (d.length % 8)))),
+        async (number, prefixes) => {
+          const e164 = `+${number}`
+          const entries = [...new Set(prefixes)].map((p) => entry(`+${p}`))
+          const lists = new BlacklistSnapshots({ source: source(entries).src })
+          const expected = entries
+            .filter((r) => e164.startsWith(r.pattern))
+            .sort((a, b) => b.pattern.length - a.pattern.length)[0]
+          expect((await lists.match('acme', e164, 'outbound', at))?.pattern).toBe(expected?.pattern)
+        },
+      ),
+    )
+  })
+
+  it('trusts its copy for refreshMs, then checks the version and reloads only on a change', async () => {
+    let now = 0
+    const { src, calls, version } = source([entry('+1201')])
+    const lists = new BlacklistSnapshots({ source: src, refreshMs: 1000, timer: () => now })
+    await Promise.all([1, 2, 3].map(() => lists.match('acme', '+12015550123', 'outbound', at)))
+    expect(calls).toEqual({ version: 0, load: 1 }) // concurrent first matches share one load
+    now = 999
+    await lists.match('acme', '+12015550123', 'outbound', at)
+    expect(calls).toEqual({ version: 0, load: 1 })
+    now = 1000
+    await lists.match('acme', '+12015550123', 'outbound', at)
+    expect(calls).toEqual({ version: 1, load: 1 }) // unchanged: one keyed read, no reload
+    version.value = 2
+    now = 2000
+    await lists.match('acme', '+12015550123', 'outbound', at)
+    expect(calls).toEqual({ version: 2, load: 2 })
+    lists.invalidate('acme') // a change through this process: reload at once
+    await lists.match('acme', '+12015550123', 'outbound', at)
+    expect(calls.load).toBe(3)
+    // Tenants have separate copies.
+    await lists.match('other', '+12015550123', 'outbound', at)
+    expect(calls.load).toBe(4)
   })
 })
 
@@ -95,6 +145,23 @@ describe('blacklist CSV', () => {
       { line: 6, fields: ['+86', 'x'] },
     ])
     expect(parseCsv('a,"open\n')[0]?.problem).toBeDefined()
+  })
+
+  it('writes free text that would start a spreadsheet formula with a leading quote, and reads it back', () => {
+    for (const text of ['=1+1', '+cmd', '-2', '@SUM(A1)', '\tx']) {
+      expect(toSpreadsheetText(text)).toBe(`'${text}`)
+      expect(fromSpreadsheetText(toSpreadsheetText(text))).toBe(text)
+    }
+    for (const text of ['spam', "'quoted", 'a=b', '']) {
+      expect(toSpreadsheetText(text)).toBe(text)
+      expect(fromSpreadsheetText(text)).toBe(text)
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("'", '=', '+', 'a', '-', ' ') }), (text) => {
+        expect(fromSpreadsheetText(toSpreadsheetText(text))).toBe(text)
+        expect([text, `'${text}`]).toContain(toSpreadsheetText(text))
+      }),
+    )
   })
 
   it('round-trips what it writes', () => {

@@ -57,5 +57,7 @@ describe('logger redaction', () => {
       expect(out).not.toContain(secret)
     }
     expect(out).toContain('[REDACTED]')
+    // The logger's own label survives even though `name` is a PII column of the data map.
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ service: 'callwarden' })
   })
 })

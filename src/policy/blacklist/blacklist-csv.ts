@@ -1,7 +1,8 @@
 /**
  * The blacklist's CSV format: header `number,direction,reason,expires_at`, one entry a line,
  * RFC 4180 quoting. A prefix is written with its `*` (`+1201*`); `expires_at` is ISO 8601
- * or empty.
+ * or empty. Free text (`reason`) that a spreadsheet would run as a formula is written with a
+ * leading `'` and read back without it.
  *
  * @module
  */
@@ -92,4 +93,30 @@ export function parseCsv(text: string): CsvRecord[] {
  */
 export function formatCsvLine(fields: readonly string[]): string {
   return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')
+}
+
+/** What a spreadsheet reads as the start of a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/**
+ * Free text made safe to open in a spreadsheet: text that would start a formula gets a
+ * leading `'` (as does text that already starts with quotes before one, so that
+ * {@link fromSpreadsheetText} undoes it exactly and exports import back unchanged).
+ *
+ * @example
+ * ```ts
+ * toSpreadsheetText('=HYPERLINK("http://x")') // '\'=HYPERLINK("http://x")'
+ * ```
+ */
+export function toSpreadsheetText(text: string): string {
+  return needsQuote(text) ? `'${text}` : text
+}
+
+/** Undoes {@link toSpreadsheetText}. */
+export function fromSpreadsheetText(text: string): string {
+  return text.startsWith("'") && needsQuote(text.slice(1)) ? text.slice(1) : text
+}
+
+function needsQuote(text: string): boolean {
+  return FORMULA_START.test(text.replace(/^'+/, ''))
 }

@@ -17,6 +17,7 @@ export interface BlacklistMiddlewareOptions {
       tenantId: string,
       e164: string,
       direction: 'inbound' | 'outbound',
+      at: Date,
     ): Promise<BlacklistMatch | undefined>
   }
   /**
@@ -67,7 +68,7 @@ export function blacklist<E extends InboundCall | OutboundCall>(
         return
       }
     }
-    const entry = await options.list.match(ctx.tenantId, parsed.e164, direction)
+    const entry = await options.list.match(ctx.tenantId, parsed.e164, direction, ctx.at)
     if (entry !== undefined) {
       ctx.deny(
         'ERR_POLICY_BLACKLISTED',

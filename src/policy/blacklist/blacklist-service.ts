@@ -30,7 +30,13 @@ import { redactText } from '../../masking/redaction/redact-text.js'
 import type { TenantScope } from '../../store/tenant-scope.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
-import { BLACKLIST_CSV_COLUMNS, formatCsvLine, parseCsv } from './blacklist-csv.js'
+import {
+  BLACKLIST_CSV_COLUMNS,
+  formatCsvLine,
+  fromSpreadsheetText,
+  parseCsv,
+  toSpreadsheetText,
+} from './blacklist-csv.js'
 import {
   BlacklistEntryInvalid,
   parseBlacklistDirection,
@@ -40,9 +46,15 @@ import {
   type BlacklistDirection,
   type BlacklistKind,
 } from './blacklist-entry.js'
-import { bestMatch, candidatePatterns } from './blacklist-matching.js'
+import { BlacklistSnapshots } from './blacklist-snapshot.js'
+import { bumpListVersion, readListVersion } from '../../store/list-versions.js'
+import { isDuplicateKeyError, isTransientLockError } from '../../store/dialect-helpers.js'
 
 const TABLE = POLICY_TABLES.blacklist
+/** The blacklist's name in `cw_list_versions`. */
+const LIST_NAME = 'blacklist'
+/** How often a change is tried when it meets a lock conflict. */
+const CHANGE_ATTEMPTS = 3
 
 /** The audit sink the blacklist writes through: it appends inside the change's transaction. */
 export interface TransactionalAuditSink {
@@ -82,6 +94,13 @@ export interface BlacklistServiceOptions {
   }
   /** Where {@link BlacklistService.addByCallId} finds a call's customer number. */
   readonly callRecords?: CallRecordSource
+  /**
+   * How long matching trusts its in-memory copy of a tenant's list before checking (one
+   * keyed read) whether another process changed it. Changes made through this service take
+   * effect at once in this process. 0 checks on every match.
+   * @defaultValue 1000
+   */
+  readonly refreshMs?: number
 }
 
 /** What {@link BlacklistService.add} takes. */
@@ -249,9 +268,36 @@ const ID_PATTERN = /^bl-[0-9a-z]{13}[0-9a-f]{8}$/
  */
 export class BlacklistService {
   readonly #options: BlacklistServiceOptions
+  readonly #snapshots: BlacklistSnapshots
 
   constructor(options: BlacklistServiceOptions) {
     this.#options = options
+    const db = options.db
+    this.#snapshots = new BlacklistSnapshots({
+      ...(options.refreshMs === undefined ? {} : { refreshMs: options.refreshMs }),
+      source: {
+        version: (tenantId) => readListVersion(db, tenantId, LIST_NAME),
+        load: async (tenantId) => {
+          const version = await readListVersion(db, tenantId, LIST_NAME)
+          const rows = (await policyTenantDb(db, tenantId)
+            .selectFrom(TABLE)
+            .select(['id', 'kind', 'pattern', 'direction', 'reason', 'expires_at'])
+            .where('tenant_id', '=', tenantId)
+            .execute()) as Pick<Row, 'id' | 'kind' | 'pattern' | 'direction' | 'reason' | 'expires_at'>[]
+          return {
+            version,
+            entries: rows.map((row) => ({
+              id: row.id,
+              kind: row.kind,
+              pattern: row.pattern,
+              direction: row.direction,
+              reason: row.reason,
+              expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+            })),
+          }
+        },
+      },
+    })
   }
 
   /** Adds (or updates) an entry for a number or prefix. Agents and admins. */
@@ -261,7 +307,7 @@ export class BlacklistService {
     assertActor(by, ADD_ROLES, 'add blacklist entries')
     const region = await this.#options.regionOf(tenantId)
     const prepared = this.#prepare(request, region)
-    return this.#transaction((trx) => this.#apply(trx, tenantId, prepared, by, 'number'))
+    return this.#change(tenantId, (trx) => this.#apply(trx, tenantId, prepared, by, 'number'))
   }
 
   /**
@@ -321,7 +367,7 @@ export class BlacklistService {
       )
     }
     const prepared = this.#prepare({ ...request, number, sourceCallId: callId }, region)
-    return this.#transaction((trx) => this.#apply(trx, tenantId, prepared, by, 'call'))
+    return this.#change(tenantId, (trx) => this.#apply(trx, tenantId, prepared, by, 'call'))
   }
 
   /** Removes an entry. Admins only; `ERR_BLACKLIST_ENTRY_NOT_FOUND` when the tenant has no such entry. */
@@ -334,7 +380,7 @@ export class BlacklistService {
     assertTenantId(tenantId)
     assertActor(by, ADMIN_ROLES, 'remove blacklist entries')
     if (typeof id !== 'string') throw new TypeError(`id must be a string, got ${typeof id}`)
-    await this.#transaction(async (trx) => {
+    await this.#change(tenantId, async (trx) => {
       const db = policyTenantDb(trx, tenantId)
       const row = (await db
         .selectFrom(TABLE)
@@ -359,35 +405,28 @@ export class BlacklistService {
   }
 
   /**
-   * The entry that blocks `number` for calls in `direction`, if any: an exact entry first,
-   * else the longest matching prefix. Expired entries do not match. One keyed query.
+   * The entry that blocks `e164` for calls in `direction` at `at`, if any: an exact entry
+   * first, else the longest matching prefix. Entries expired at `at` do not match. Answered
+   * from this process's copy of the list (see {@link BlacklistServiceOptions.refreshMs}).
    */
   async match(
     tenantId: string,
     e164: string,
     direction: 'inbound' | 'outbound',
+    at: Date = this.#options.clock.now(),
   ): Promise<BlacklistMatch | undefined> {
     assertTenantId(tenantId)
     if (typeof e164 !== 'string' || !/^\+[1-9]\d{1,14}$/.test(e164)) {
       throw new TypeError('match() takes a number in E.164')
     }
-    const now = this.#options.clock.now().getTime()
-    const rows = (await policyTenantDb(this.#options.db, tenantId)
-      .selectFrom(TABLE)
-      .select(['id', 'kind', 'pattern', 'direction', 'reason', 'expires_at'])
-      .where('tenant_id', '=', tenantId)
-      .where('pattern', 'in', candidatePatterns(e164))
-      .where('direction', 'in', [direction, 'both'])
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .execute()) as Pick<Row, 'id' | 'kind' | 'pattern' | 'direction' | 'reason' | 'expires_at'>[]
-    const row = bestMatch(e164, rows)
-    if (row === undefined) return undefined
+    const entry = await this.#snapshots.match(tenantId, e164, direction, at)
+    if (entry === undefined) return undefined
     return {
-      id: row.id,
-      kind: row.kind,
-      direction: row.direction,
-      ...(row.reason === null ? {} : { reason: row.reason }),
-      ...(row.expires_at === null ? {} : { expiresAt: new Date(Number(row.expires_at)) }),
+      id: entry.id,
+      kind: entry.kind,
+      direction: entry.direction,
+      ...(entry.reason === null ? {} : { reason: entry.reason }),
+      ...(entry.expiresAt === null ? {} : { expiresAt: new Date(entry.expiresAt) }),
     }
   }
 
@@ -484,7 +523,8 @@ export class BlacklistService {
         )
         continue
       }
-      const [number, direction, reason, expiresAt] = record.fields as [string, string, string, string]
+      const [number, direction, quotedReason, expiresAt] = record.fields as [string, string, string, string]
+      const reason = fromSpreadsheetText(quotedReason)
       try {
         const prepared = this.#prepare(
           {
@@ -511,7 +551,7 @@ export class BlacklistService {
     const counts = { inserted: 0, updated: 0, unchanged: 0 }
     for (let start = 0; start < valid.length; start += batchSize) {
       const batch = valid.slice(start, start + batchSize)
-      const results = await this.#transaction(async (trx) => {
+      const results = await this.#change(tenantId, async (trx) => {
         const done: BlacklistChange['result'][] = []
         for (const prepared of batch)
           done.push((await this.#apply(trx, tenantId, prepared, by, 'import')).result)
@@ -549,7 +589,7 @@ export class BlacklistService {
           formatCsvLine([
             row.kind === 'prefix' ? `${row.pattern}*` : row.pattern,
             row.direction,
-            row.reason ?? '',
+            toSpreadsheetText(row.reason ?? ''),
             row.expires_at === null ? '' : new Date(Number(row.expires_at)).toISOString(),
           ]),
         )
@@ -720,6 +760,32 @@ export class BlacklistService {
 
   #transaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
     return this.#options.db.transaction().execute(fn)
+  }
+
+  /**
+   * Runs a change of the tenant's list in one transaction that first bumps the list's version,
+   * then drops this process's copy. Bumping first locks the version row, so changes of one
+   * tenant's list run one after another (two concurrent adds of the same new number: the
+   * second finds the first's row); other processes reload their copies when they see the new
+   * version. A lock conflict or a duplicate key (the version row's first insert) runs the
+   * transaction again, up to {@link CHANGE_ATTEMPTS} times.
+   */
+  async #change<T>(tenantId: string, fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await this.#transaction(async (trx) => {
+            await bumpListVersion(trx, tenantId, LIST_NAME)
+            return fn(trx)
+          })
+        } catch (error) {
+          const retry = isDuplicateKeyError(error) || isTransientLockError(error)
+          if (!retry || attempt >= CHANGE_ATTEMPTS) throw error
+        }
+      }
+    } finally {
+      this.#snapshots.invalidate(tenantId)
+    }
   }
 }
 

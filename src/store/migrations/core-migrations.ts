@@ -253,5 +253,19 @@ export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
         ])
       },
     },
+    '0005_list_versions': {
+      async up(db: Kysely<any>) {
+        // One counter per tenant and list, bumped in the transaction of every change to the
+        // list, so that in-memory copies in other processes notice the change.
+        await db.schema
+          .createTable('cw_list_versions')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('list', 'varchar(32)', (c) => c.notNull())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cw_list_versions_pk', ['tenant_id', 'list'])
+          .execute()
+      },
+    },
   }
 }

@@ -165,5 +165,15 @@ export function referenceMigrations(dialect: SqlDialect): Record<string, Migrati
         ])
       },
     },
+    '0002_service_records_call_id': {
+      async up(db: Kysely<any>) {
+        // Finding a call's record by its id (blacklisting the caller of a call, deletion
+        // requests by call) is a keyed read, not a scan of the tenant's records.
+        await createIndexIfAbsent(db, dialect, 'cc_service_records_tenant_call', T.serviceRecords, [
+          'tenant_id',
+          'call_id',
+        ])
+      },
+    },
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `callwarden blacklist` as a user runs it on the embedded default: add (number, prefix,
+ * `callwarden blacklist` and `callwarden check-call` as a user runs them on the embedded default: add (number, prefix,
  * call id), list masked and as admin, import with a per-line report, export, remove, and
  * one-line ERR_* failures.
  */
@@ -30,7 +30,7 @@ async function cli(args: string[], cwd: string) {
   }
 }
 
-describe('callwarden blacklist CLI', () => {
+describe('callwarden policy CLI', () => {
   let cwd: string
 
   beforeAll(async () => {
@@ -127,5 +127,58 @@ describe('callwarden blacklist CLI', () => {
       cwd,
     )
     expect(role.stderr).toMatch(/^ERR_ROLE_FORBIDDEN: /)
+  })
+
+  it('check-call asks the standard chains without placing the call, exit 0 allowed and 2 denied', async () => {
+    const emergency = await cli(['check-call', '--tenant', 'acme', '--callee', '110'], cwd)
+    expect(emergency.code).toBe(2)
+    expect(emergency.stdout).toMatch(/^verdict: deny \(for \S+\)$/m)
+    expect(emergency.stdout).toMatch(/^reason: ERR_POLICY_NUMBER_NOT_ALLOWED \[numberChecks\] /m)
+    expect(emergency.stdout).toMatch(/^ {2}rule: emergency$/m)
+
+    // Blacklisted (by call id, earlier): denied; the number is never printed.
+    const listed = await cli(['check-call', '--tenant', 'acme', '--callee', '+8613977778888'], cwd)
+    expect(listed.code).toBe(2)
+    expect(listed.stdout).toMatch(/^reason: ERR_POLICY_BLACKLISTED /m)
+    expect(listed.stdout + listed.stderr).not.toContain('13977778888')
+
+    // An inbound-only entry blocks answering, not dialling.
+    const json = await cli(
+      [
+        'check-call',
+        '--tenant',
+        'acme',
+        '--callee',
+        '+8613811112222',
+        '--at',
+        '2026-11-23T10:00:00+08:00',
+        '--json',
+      ],
+      cwd,
+    )
+    expect(json.code).toBe(0)
+    const decision = JSON.parse(json.stdout) as Record<string, unknown>
+    expect(decision).toMatchObject({ verdict: 'allow', decidedFor: '2026-11-23T02:00:00.000Z' })
+    expect(decision.checks).toContain('blacklist')
+    const inbound = await cli(
+      ['check-call', '--tenant', 'acme', '--inbound', '--caller', '+8613811112222', '--callee', '4001234567'],
+      cwd,
+    )
+    expect(inbound.code).toBe(2)
+    expect(inbound.stdout).toMatch(/^reason: ERR_POLICY_BLACKLISTED /m)
+  })
+
+  it('check-call refuses an instant without an offset and an unknown purpose', async () => {
+    const wall = await cli(
+      ['check-call', '--tenant', 'acme', '--callee', '+8613811112222', '--at', '2026-11-23T10:00'],
+      cwd,
+    )
+    expect(wall.code).toBe(1)
+    expect(wall.stderr).toMatch(/^ERR_CONFIG_INVALID: --at must be an ISO 8601 date-time with an offset/)
+    const purpose = await cli(
+      ['check-call', '--tenant', 'acme', '--callee', '+8613811112222', '--purpose', 'spam'],
+      cwd,
+    )
+    expect(purpose.stderr).toMatch(/^ERR_CONFIG_INVALID: --purpose must be one of /)
   })
 })
