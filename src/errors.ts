@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   ERR_CONSENT_INVALID:
     'A consent grant or revocation is malformed (purpose, channel, source, evidence, expiry); the message says which field and what is allowed.',
   ERR_CONSENT_NOT_FOUND: "No consent with this id exists in the tenant's consent ledger.",
+  ERR_BURST_ANNOUNCEMENT_INVALID:
+    'An announced burst is malformed (rate, start, end, length); the message says which field and what is allowed.',
   ERR_BLACKLIST_ENTRY_INVALID:
     'A blacklist entry is malformed (number, prefix, direction, reason, expiry, CSV line); the message says which field and what is allowed.',
   ERR_BLACKLIST_ENTRY_NOT_FOUND: "No blacklist entry with this id exists in the tenant's blacklist.",

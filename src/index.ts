@@ -98,7 +98,10 @@ export interface Callwarden {
   readonly masking: Masking
   /** The audit trail: append, query, verify, export, prove, checkpoints, retention. */
   readonly audit: AuditTrail
-  /** Call policy: the per-tenant blacklist (number checks run in the standard chains). */
+  /**
+   * Call policy: the per-tenant blacklist, consent ledger, attempt ledger and burst guard
+   * (number checks run in the standard chains).
+   */
   readonly policy: Policy
   /** What the start-up migration applied (empty when `migrate: false`). */
   readonly migrations: MigrateReport
@@ -218,6 +221,7 @@ export async function createCallwarden(
     const scope = (tenantId: string): TenantScope => new TenantScope(database.db, dataMap, tenantId)
     const policy = createPolicy({
       db: guarded,
+      dialect: database.dialect,
       audit,
       clock,
       tenants,
@@ -225,6 +229,8 @@ export async function createCallwarden(
       scope,
       listRefreshMs: resolved.policy.listRefreshMs,
       callingHours: resolved.policy.callingHours,
+      // Attempt-ledger number keys use their own HKDF salt, so they never equal IVR hashes.
+      numberKeySecret: ivrHashSecret,
     })
     const pipeline = createStandardChains({
       tenants,

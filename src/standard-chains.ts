@@ -3,7 +3,8 @@
  * tenant-status check. Masking comes first where an event carries personal data (agent views,
  * IVR inputs), so that nothing later in the chain (a denial, an observer, a log line) sees the
  * real value; dialling by UID resolves the number after the checks. Policy follows: outbound
- * calls pass `numberChecks()` then `blacklist()` after `dialByUid()`; inbound calls pass
+ * calls pass `numberChecks()`, `blacklist()`, `consent()`, `burstGuard()` and `attemptCap()`
+ * after `dialByUid()`; inbound calls pass
  * `blacklist()` after the tenant check. Inbound calls get no number checks: the caller's
  * number is what the network presented (it may be withheld), and answering costs nothing.
  *
@@ -14,10 +15,13 @@ import { agentView, dialByUid } from './masking/agent-view-middleware.js'
 import { ivrInput } from './masking/ivr-input-middleware.js'
 import type { Masking } from './masking/masking-service.js'
 import type { Logger } from './logger.js'
+import { attemptCap } from './policy/attempts/attempt-cap-middleware.js'
 import { blacklist } from './policy/blacklist/blacklist-middleware.js'
 import { callingHours } from './policy/calling-hours/calling-hours-middleware.js'
+import { consent } from './policy/consent/consent-middleware.js'
 import { numberChecks } from './policy/number-checks/number-checks-middleware.js'
 import type { Policy } from './policy/policy-service.js'
+import { burstGuard } from './policy/rate/burst-guard-middleware.js'
 import type {
   AgentViewEvent,
   CallEndedEvent,
@@ -121,7 +125,13 @@ export function createStandardChains(deps: {
           regionOf,
           overridesOf: deps.policy.callingHours.overridesOf,
         }),
-      ),
+      )
+      // Consent, then the two checks that spend something: the burst guard (in memory, so a
+      // burst is shed before any database work) and, last, the attempt cap, so that calls any
+      // other check denies never count as attempts.
+      .use(consent({ ledger: deps.policy.consent, requiredFor: deps.policy.consentRequiredFor, regionOf }))
+      .use(burstGuard({ guard: deps.policy.rate }))
+      .use(attemptCap({ ledger: deps.policy.attempts, caps: deps.policy.attemptCapsFor, regionOf })),
     agentView: chain<AgentViewEvent>('agent-view', 'agent-view', agentView(deps.masking.protector)),
     ivrInput: chain<IvrInputEvent>('ivr-input', 'ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
     callEnded: chain<CallEndedEvent>('call-ended'),

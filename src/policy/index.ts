@@ -1,7 +1,8 @@
 /**
  * `callwarden/policy` — call policy: number checks (invalid, emergency, premium-rate and
- * shared-cost numbers are never dialled), the per-tenant blacklist and calling hours in the
- * callee's local time, with their pipeline middleware. Policy fails closed: a check that cannot be evaluated denies the call.
+ * shared-cost numbers are never dialled), the per-tenant blacklist, calling hours in the
+ * callee's local time, the consent ledger, attempt caps and the burst guard, with their
+ * pipeline middleware. Policy fails closed: a check that cannot be evaluated denies the call.
  *
  * @module
  */
@@ -109,5 +110,67 @@ export {
   type RulePackInput,
   type Weekday,
 } from './calling-hours/rule-pack.js'
+export {
+  CONSENT_ABSENT_STATES,
+  CONSENT_CHANNELS,
+  CONSENT_FIELDS,
+  CONSENT_PURPOSES,
+  ConsentInvalid,
+  MAX_CONSENT_EVIDENCE_LENGTH,
+  MAX_CONSENT_REASON_LENGTH,
+  MAX_CONSENT_SOURCE_LENGTH,
+  type ConsentAbsentState,
+  type ConsentChannel,
+  type ConsentField,
+  type ConsentPurpose,
+} from './consent/consent-record.js'
+export {
+  ConsentService,
+  MAX_CONSENT_HISTORY,
+  type Consent,
+  type ConsentCheck,
+  type ConsentHistory,
+  type ConsentRevocation,
+  type ConsentServiceOptions,
+  type GrantConsentRequest,
+  type RevokeConsentTarget,
+} from './consent/consent-service.js'
+export {
+  CONSENT_FOUND,
+  DEFAULT_CONSENT_REQUIRED_FOR,
+  consent,
+  type ConsentMiddlewareOptions,
+} from './consent/consent-middleware.js'
+export {
+  DEFAULT_ATTEMPT_CAPS,
+  MAX_CAP_WINDOW_HOURS,
+  tenantAttemptCaps,
+  type AttemptCap,
+  type AttemptCapSettings,
+  type CapCount,
+  type TenantAttemptCaps,
+} from './attempts/attempt-cap.js'
+export {
+  AttemptLedger,
+  type AttemptCapped,
+  type AttemptDecision,
+  type AttemptLedgerOptions,
+  type AttemptRecorded,
+  type TryRecordRequest,
+} from './attempts/attempt-ledger.js'
+export { attemptCap, type AttemptCapMiddlewareOptions } from './attempts/attempt-cap-middleware.js'
+export {
+  BURST_WINDOW_MS,
+  BurstGuard,
+  DEFAULT_CALLS_PER_SECOND,
+  MAX_ANNOUNCED_PER_SECOND,
+  MAX_ANNOUNCEMENT_MS,
+  type AnnounceBurstRequest,
+  type BurstAnnouncement,
+  type BurstDecision,
+  type BurstGuardOptions,
+  type BurstPermit,
+} from './rate/burst-guard.js'
+export { burstGuard, type BurstGuardMiddlewareOptions } from './rate/burst-guard-middleware.js'
 export { POLICY_TABLES, POLICY_TENANT_TABLE_RULES } from './policy-tables.js'
-export type { Policy } from './policy-service.js'
+export type { Policy, PolicySettings } from './policy-service.js'

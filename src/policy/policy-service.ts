@@ -12,17 +12,30 @@ import {
   parseCallingHoursOverrides,
   type CallingHoursOverrides,
 } from './calling-hours/calling-hours-overrides.js'
+import type { SqlDialect } from '../store/database.js'
 import type { TenantScope } from '../store/tenant-scope.js'
+import { tenantAttemptCaps, type AttemptCap, type AttemptCapSettings } from './attempts/attempt-cap.js'
+import { AttemptLedger } from './attempts/attempt-ledger.js'
 import {
   BlacklistService,
   type BlacklistServiceOptions,
   type TransactionalAuditSink,
 } from './blacklist/blacklist-service.js'
+import { DEFAULT_CONSENT_REQUIRED_FOR } from './consent/consent-middleware.js'
+import type { ConsentPurpose } from './consent/consent-record.js'
+import { ConsentService } from './consent/consent-service.js'
+import { BurstGuard } from './rate/burst-guard.js'
 
 /** The policy module of an assembled callwarden (`cw.policy`). */
 export interface Policy {
   /** The per-tenant blacklist. */
   readonly blacklist: BlacklistService
+  /** The per-tenant consent ledger. */
+  readonly consent: ConsentService
+  /** The call-attempt ledger behind the attempt caps. */
+  readonly attempts: AttemptLedger
+  /** The per-tenant burst guard and announced bursts. */
+  readonly rate: BurstGuard
   /** The region a tenant's national numbers are read in. */
   regionOf(tenantId: string): Promise<string>
   /** Calling hours: the rule packs in force and each tenant's overrides. */
@@ -31,11 +44,36 @@ export interface Policy {
     /** The tenant's overrides (the same object every time), or `undefined`. */
     overridesOf(tenantId: string): CallingHoursOverrides | undefined
   }
+  /** The tenant's own attempt caps (state caps come on top, per call). */
+  attemptCapsFor(tenantId: string): readonly AttemptCap[]
+  /** The call purposes that need a live consent for the tenant. */
+  consentRequiredFor(tenantId: string): readonly ConsentPurpose[]
+}
+
+/**
+ * Policy settings. Every field is optional; absent fields take the documented defaults.
+ */
+export interface PolicySettings {
+  /** Attempt caps. @defaultValue 3 per 24 h and 7 per 7 days for every tenant */
+  readonly attemptCaps?: AttemptCapSettings
+  readonly consent?: {
+    /** @defaultValue `['marketing']` */
+    readonly requiredFor?: readonly ConsentPurpose[]
+    /** Per tenant id. @defaultValue `{}` */
+    readonly tenants?: Readonly<Record<string, { readonly requiredFor?: readonly ConsentPurpose[] }>>
+  }
+  readonly burst?: {
+    /** @defaultValue 4 */
+    readonly callsPerSecond?: number
+    /** Dialling processes sharing each tenant's rate. @defaultValue 1 */
+    readonly processes?: number
+  }
 }
 
 /** @internal */
 export function createPolicy(deps: {
   readonly db: Kysely<any>
+  readonly dialect: SqlDialect
   readonly audit: TransactionalAuditSink
   readonly clock: Clock
   readonly tenants: {
@@ -51,7 +89,11 @@ export function createPolicy(deps: {
     readonly horizonDays: number
     readonly tenants: Readonly<Record<string, unknown>>
   }
+  /** The deployment secret the attempt ledger's number keys are derived from. */
+  readonly numberKeySecret: Uint8Array
+  readonly settings?: PolicySettings
 }): Policy {
+  const settings = deps.settings ?? {}
   // Read once at start-up, so that no call pays for the time-zone data.
   loadCalleeLocaleData()
   const engine = new CallingHoursEngine({
@@ -74,6 +116,11 @@ export function createPolicy(deps: {
   return {
     regionOf,
     callingHours: { engine, overridesOf: (tenantId) => overrides.get(tenantId) },
+    attemptCapsFor: (tenantId) => tenantAttemptCaps(settings.attemptCaps ?? {}, tenantId),
+    consentRequiredFor: (tenantId) =>
+      settings.consent?.tenants?.[tenantId]?.requiredFor ??
+      settings.consent?.requiredFor ??
+      DEFAULT_CONSENT_REQUIRED_FOR,
     blacklist: new BlacklistService({
       db: deps.db,
       audit: deps.audit,
@@ -82,6 +129,28 @@ export function createPolicy(deps: {
       protector: deps.protector,
       ...(deps.listRefreshMs === undefined ? {} : { refreshMs: deps.listRefreshMs }),
       callRecords: { scope: deps.scope },
+    }),
+    consent: new ConsentService({
+      db: deps.db,
+      audit: deps.audit,
+      clock: deps.clock,
+      regionOf,
+      protector: deps.protector,
+    }),
+    attempts: new AttemptLedger({
+      db: deps.db,
+      dialect: deps.dialect,
+      clock: deps.clock,
+      secret: deps.numberKeySecret,
+    }),
+    rate: new BurstGuard({
+      db: deps.db,
+      audit: deps.audit,
+      clock: deps.clock,
+      ...(settings.burst?.callsPerSecond === undefined
+        ? {}
+        : { callsPerSecond: settings.burst.callsPerSecond }),
+      ...(settings.burst?.processes === undefined ? {} : { processes: settings.burst.processes }),
     }),
   }
 }

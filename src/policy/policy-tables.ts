@@ -10,6 +10,11 @@ import { TenantGuardPlugin } from '../store/tenant-guard-plugin.js'
 /** The policy tables, all scoped by `tenant_id`. */
 export const POLICY_TABLES = {
   blacklist: 'cw_blacklist',
+  consents: 'cw_consents',
+  callAttempts: 'cw_call_attempts',
+  /** One row per (tenant, number) called: locked by every attempt decision on that number. */
+  callAttemptHeads: 'cw_call_attempt_heads',
+  burstAnnouncements: 'cw_burst_announcements',
 } as const
 
 /**

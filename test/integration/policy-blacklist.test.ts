@@ -365,8 +365,10 @@ for (const stack of CALLWARDEN_STACKS) {
       )
       try {
         const number = '+8613944445555'
+        // What-if runs: polling must not spend the tenant's call rate or attempts.
         const denied = async (c: Callwarden) =>
-          (await c.pipeline.outbound.run(outbound('acme', number))).verdict === 'deny'
+          (await c.pipeline.outbound.run(outbound('acme', number), { dryRun: true })).reasons.at(-1)?.code ===
+          'ERR_POLICY_BLACKLISTED'
         expect(await denied(other)).toBe(false) // `other` now holds a copy without the entry
         const added = await cw.policy.blacklist.add({ tenantId: 'acme', number, by: ADMIN })
         expect(await denied(cw)).toBe(true) // the process that changed it: at once
@@ -380,7 +382,7 @@ for (const stack of CALLWARDEN_STACKS) {
         // A tenant suspended elsewhere is refused here too once the copy is refreshed.
         await cw.tenants.setStatus('copy', 'suspended')
         const status = async () =>
-          (await other.pipeline.outbound.run(outbound('copy', number))).reasons[0]?.code
+          (await other.pipeline.outbound.run(outbound('copy', number), { dryRun: true })).reasons[0]?.code
         while ((await status()) !== 'ERR_TENANT_INACTIVE')
           await new Promise((resolve) => setTimeout(resolve, 25))
         await cw.tenants.setStatus('copy', 'active')

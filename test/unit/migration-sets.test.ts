@@ -8,11 +8,14 @@ import {
   AUDIT_OUTCOMES_0002,
   BLACKLIST_DIRECTIONS_0003,
   BLACKLIST_KINDS_0003,
+  CONSENT_CHANNELS_0004,
+  CONSENT_PURPOSES_0004,
   PROTECTION_MODES_0001,
   TENANT_STATUSES_0001,
 } from '../../src/store/migrations/core-migrations.js'
 import { AUDIT_OUTCOMES } from '../../src/audit/audit-event.js'
 import { BLACKLIST_DIRECTIONS, BLACKLIST_KINDS } from '../../src/policy/blacklist/blacklist-entry.js'
+import { CONSENT_CHANNELS, CONSENT_PURPOSES } from '../../src/policy/consent/consent-record.js'
 import { REFERENCE_SETS_0001 } from '../../src/store/migrations/reference-migrations.js'
 import {
   AGENT_TERMINALS,
@@ -31,6 +34,8 @@ describe('closed sets enforced by migrations', () => {
     expect(AUDIT_OUTCOMES_0002).toEqual(AUDIT_OUTCOMES)
     expect(BLACKLIST_DIRECTIONS_0003).toEqual(BLACKLIST_DIRECTIONS)
     expect(BLACKLIST_KINDS_0003).toEqual(BLACKLIST_KINDS)
+    expect(CONSENT_PURPOSES_0004).toEqual(CONSENT_PURPOSES)
+    expect(CONSENT_CHANNELS_0004).toEqual(CONSENT_CHANNELS)
     expect(REFERENCE_SETS_0001).toEqual({
       directions: CALL_DIRECTIONS,
       agentTerminals: AGENT_TERMINALS,

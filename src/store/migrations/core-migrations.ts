@@ -20,6 +20,19 @@ export const AUDIT_OUTCOMES_0002 = ['success', 'failure', 'denied'] as const
 export const BLACKLIST_DIRECTIONS_0003 = ['inbound', 'outbound', 'both'] as const
 /** @internal */
 export const BLACKLIST_KINDS_0003 = ['exact', 'prefix'] as const
+/** @internal */
+export const CONSENT_PURPOSES_0004 = ['callback', 'consultation', 'service', 'marketing'] as const
+/** @internal */
+export const CONSENT_CHANNELS_0004 = [
+  'phone',
+  'ivr',
+  'sms',
+  'email',
+  'web',
+  'app',
+  'in_person',
+  'written',
+] as const
 
 /** The migrations of callwarden's own tables, by name (names sort in order). */
 export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
@@ -151,6 +164,93 @@ export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
           .addPrimaryKeyConstraint('cw_blacklist_pk', ['tenant_id', 'id'])
           .addUniqueConstraint('cw_blacklist_pattern', ['tenant_id', 'pattern', 'kind'])
           .execute()
+      },
+    },
+    '0004_policy_ledgers': {
+      async up(db: Kysely<any>) {
+        // The consent ledger: one row per grant, never updated except to stamp a revocation.
+        // Numbers in E.164. Checks ask for (tenant, number, purpose).
+        await db.schema
+          .createTable('cw_consents')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('number', 'varchar(32)', (c) => c.notNull())
+          .addColumn('purpose', 'varchar(16)', (c) =>
+            c.notNull().check(checkIn('purpose', CONSENT_PURPOSES_0004)),
+          )
+          .addColumn('channel', 'varchar(16)', (c) =>
+            c.notNull().check(checkIn('channel', CONSENT_CHANNELS_0004)),
+          )
+          .addColumn('source', 'varchar(100)', (c) => c.notNull())
+          .addColumn('evidence_ref', 'varchar(500)', (c) => c.notNull())
+          .addColumn('granted_at', 'bigint', (c) => c.notNull())
+          .addColumn('granted_by', 'varchar(191)', (c) => c.notNull())
+          .addColumn('granted_by_role', 'varchar(64)', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('revoked_by', 'varchar(191)')
+          .addColumn('revoked_by_role', 'varchar(64)')
+          .addColumn('revoke_reason', 'varchar(500)')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cw_consents_pk', ['tenant_id', 'id'])
+          .execute()
+        await createIndexIfAbsent(db, dialect, 'cw_consents_number', 'cw_consents', [
+          'tenant_id',
+          'number',
+          'purpose',
+          'granted_at',
+        ])
+
+        // Attempt decisions on one number lock its head row, then count and insert attempts.
+        // The number is kept only as a keyed hash (HMAC-SHA256 with a per-tenant key).
+        await db.schema
+          .createTable('cw_call_attempt_heads')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('number_key', 'char(64)', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cw_call_attempt_heads_pk', ['tenant_id', 'number_key'])
+          .execute()
+        await createIndexIfAbsent(db, dialect, 'cw_call_attempt_heads_updated', 'cw_call_attempt_heads', [
+          'tenant_id',
+          'updated_at',
+        ])
+        await db.schema
+          .createTable('cw_call_attempts')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('number_key', 'char(64)', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('call_id', 'varchar(128)')
+          .addPrimaryKeyConstraint('cw_call_attempts_pk', ['tenant_id', 'id'])
+          .execute()
+        await createIndexIfAbsent(db, dialect, 'cw_call_attempts_number', 'cw_call_attempts', [
+          'tenant_id',
+          'number_key',
+          'at',
+        ])
+        await createIndexIfAbsent(db, dialect, 'cw_call_attempts_at', 'cw_call_attempts', ['tenant_id', 'at'])
+
+        // Announced bursts: a tenant's higher call rate for a period.
+        await db.schema
+          .createTable('cw_burst_announcements')
+          .ifNotExists()
+          .addColumn('tenant_id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('id', 'varchar(40)', (c) => c.notNull())
+          .addColumn('max_per_second', 'integer', (c) => c.notNull())
+          .addColumn('starts_at', 'bigint', (c) => c.notNull())
+          .addColumn('ends_at', 'bigint', (c) => c.notNull())
+          .addColumn('announced_by', 'varchar(191)', (c) => c.notNull())
+          .addColumn('announced_by_role', 'varchar(64)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cw_burst_announcements_pk', ['tenant_id', 'id'])
+          .execute()
+        await createIndexIfAbsent(db, dialect, 'cw_burst_announcements_ends', 'cw_burst_announcements', [
+          'tenant_id',
+          'ends_at',
+        ])
       },
     },
     '0005_list_versions': {

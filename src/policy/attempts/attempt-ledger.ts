@@ -1,0 +1,381 @@
+/**
+ * The call-attempt ledger: every placed call to a number is recorded, and a new attempt is
+ * allowed only while every applicable cap has room.
+ *
+ * Atomicity: one decision is one short transaction. It locks the number's head row in
+ * `cw_call_attempt_heads` (`SELECT … FOR UPDATE` on MySQL/MariaDB; on SQLite a write to the
+ * row as the first statement, which takes the database's write lock at once, as `BEGIN
+ * IMMEDIATE` would), reads the attempts in the longest window, judges the caps and inserts
+ * the attempt. Deciders in any number of processes therefore take turns per number, and a
+ * cap can never be exceeded; different numbers do not wait for each other on MySQL. The
+ * head row is created on first use in a statement of its own, outside the transaction
+ * (creating it inside would let two first callers deadlock on InnoDB gap locks).
+ *
+ * Numbers are stored as a keyed hash (HMAC-SHA256, a per-tenant key derived with HKDF from a
+ * deployment secret): attempts are only ever looked up by exact number and never shown, so
+ * the ledger needs no copy of the number. Every process of a deployment must use the same
+ * secret; a new secret starts every count from zero.
+ *
+ * @module
+ */
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto'
+import type { Kysely, Transaction } from 'kysely'
+import type { Clock } from '../../clock.js'
+import { assertTenantId } from '../../lib/tenant-id.js'
+import type { SqlDialect } from '../../store/database.js'
+import { deleteByKeys, insertIfAbsent } from '../../store/dialect-helpers.js'
+import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
+import {
+  MAX_CAP_WINDOW_HOURS,
+  assertCaps,
+  judgeAttempt,
+  type AttemptCap,
+  type CapCount,
+} from './attempt-cap.js'
+
+const ATTEMPTS = POLICY_TABLES.callAttempts
+const HEADS = POLICY_TABLES.callAttemptHeads
+const E164 = /^\+[1-9]\d{1,14}$/
+const RETRIES = 8
+
+/** Options of {@link AttemptLedger}. */
+export interface AttemptLedgerOptions {
+  readonly db: Kysely<any>
+  readonly dialect: SqlDialect
+  readonly clock: Clock
+  /** The deployment secret per-tenant number keys are derived from (at least 32 bytes). */
+  readonly secret: Uint8Array
+}
+
+/** What {@link AttemptLedger.tryRecord} takes. */
+export interface TryRecordRequest {
+  readonly tenantId: string
+  /** The callee in E.164. */
+  readonly number: string
+  /** When the attempt is placed (the decision instant). */
+  readonly at: Date
+  /** Every cap that applies; empty records without limit. */
+  readonly caps: readonly AttemptCap[]
+  /** Judge only: record nothing, lock nothing. @defaultValue false */
+  readonly dryRun?: boolean
+  /** The call the attempt belongs to. */
+  readonly callId?: string
+}
+
+/** The attempt is allowed (and, unless a dry run, recorded). */
+export interface AttemptRecorded {
+  readonly allowed: true
+  /** False in a dry run. */
+  readonly recorded: boolean
+  /** The attempt's id (for {@link AttemptLedger.release}); absent in a dry run. */
+  readonly attemptId?: string
+  /** Each cap's count including this attempt. */
+  readonly counts: readonly CapCount[]
+}
+
+/** The attempt is refused: a cap is full. Nothing was recorded. */
+export interface AttemptCapped {
+  readonly allowed: false
+  readonly recorded: false
+  /** The cap that decides (the one that frees up last). */
+  readonly cap: AttemptCap
+  /** Attempts in that cap's window. */
+  readonly count: number
+  /** The first instant at which every cap allows an attempt again. */
+  readonly nextAllowedAt: Date
+  readonly counts: readonly CapCount[]
+}
+
+/** The outcome of {@link AttemptLedger.tryRecord}. */
+export type AttemptDecision = AttemptRecorded | AttemptCapped
+
+/**
+ * The attempt ledger of every tenant (`cw.policy.attempts`).
+ *
+ * @example
+ * ```ts
+ * const caps = [{ id: 'tenant:24h', max: 3, windowHours: 24 }, { id: 'US-FL:24h', max: 3, windowHours: 24, citation: 'Fla. Stat. 501.616(6)(b)' }]
+ * const r = await cw.policy.attempts.tryRecord({ tenantId: 'acme', number: '+13055550123', at: new Date(), caps })
+ * if (!r.allowed) console.log(r.cap.id, r.count, r.nextAllowedAt.toISOString())
+ * ```
+ */
+export class AttemptLedger {
+  readonly #options: AttemptLedgerOptions
+  readonly #keys = new Map<string, Buffer>()
+
+  constructor(options: AttemptLedgerOptions) {
+    if (!(options.secret instanceof Uint8Array) || options.secret.length < 32) {
+      throw new TypeError('AttemptLedger needs a secret of at least 32 bytes')
+    }
+    this.#options = options
+  }
+
+  /**
+   * Judges an attempt against `caps` and, when every cap has room, records it, atomically
+   * across processes. A dry run judges without recording or locking.
+   */
+  async tryRecord(request: TryRecordRequest): Promise<AttemptDecision> {
+    const { tenantId, caps } = request
+    assertTenantId(tenantId)
+    const key = this.#numberKey(tenantId, request.number)
+    const at = instant(request.at)
+    assertCaps(caps)
+    if (request.callId !== undefined && (typeof request.callId !== 'string' || request.callId.length > 128)) {
+      throw new TypeError('callId must be a string of at most 128 characters')
+    }
+    const windowMs = Math.max(0, ...caps.map((c) => c.windowHours * 3_600_000))
+    const limit = Math.max(0, ...caps.map((c) => c.max))
+    if (request.dryRun === true) {
+      const times = await this.#times(this.#options.db, tenantId, key, at - windowMs, limit)
+      return outcome(judgeAttempt(times, caps, at), false)
+    }
+    return this.#withRetry(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const decided = await this.#options.db.transaction().execute(async (trx) => {
+          const db = policyTenantDb(trx, tenantId)
+          if (!(await this.#lockHead(db, tenantId, key, at, attempt > 0))) return undefined
+          const times = await this.#times(trx, tenantId, key, at - windowMs, limit)
+          const judged = judgeAttempt(times, caps, at)
+          if (judged.exceeded !== undefined) return outcome(judged, false)
+          const id = newAttemptId(at)
+          await db
+            .insertInto(ATTEMPTS)
+            .values({ tenant_id: tenantId, id, number_key: key, at, call_id: request.callId ?? null })
+            .execute()
+          await db
+            .updateTable(HEADS)
+            .set({ updated_at: at })
+            .where('tenant_id', '=', tenantId)
+            .where('number_key', '=', key)
+            .execute()
+          return {
+            allowed: true as const,
+            recorded: true,
+            attemptId: id,
+            counts: judged.counts.map((c) => ({ ...c, count: c.count + 1 })),
+          }
+        })
+        if (decided !== undefined) return decided
+        // The head row does not exist yet: create it on its own, then decide again.
+        await insertIfAbsent(policyTenantDb(this.#options.db, tenantId), HEADS, {
+          tenant_id: tenantId,
+          number_key: key,
+          updated_at: at,
+        })
+      }
+    })
+  }
+
+  /**
+   * Removes a recorded attempt, for a call that a later check denied after its attempt was
+   * recorded. Returns whether it existed.
+   */
+  async release(request: { readonly tenantId: string; readonly attemptId: string }): Promise<boolean> {
+    const { tenantId, attemptId } = request
+    assertTenantId(tenantId)
+    if (typeof attemptId !== 'string') throw new TypeError('attemptId must be a string')
+    const result = await policyTenantDb(this.#options.db, tenantId)
+      .deleteFrom(ATTEMPTS)
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', attemptId)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  }
+
+  /**
+   * How many attempts to `number` lie in the window of `windowHours` ending at `at` (at
+   * most 1000 are counted), for reports and support. Reads only.
+   */
+  async count(request: {
+    readonly tenantId: string
+    readonly number: string
+    readonly at: Date
+    readonly windowHours: number
+  }): Promise<number> {
+    assertTenantId(request.tenantId)
+    const key = this.#numberKey(request.tenantId, request.number)
+    const at = instant(request.at)
+    assertCaps([{ id: 'count', max: 1, windowHours: request.windowHours }])
+    const times = await this.#times(
+      this.#options.db,
+      request.tenantId,
+      key,
+      at - request.windowHours * 3_600_000,
+      1000,
+    )
+    return times.length
+  }
+
+  /**
+   * Deletes a tenant's attempts older than `before` (and number heads untouched since then),
+   * in batches. Attempts older than the longest window in use are never read again; the
+   * default is the longest window any cap may have, {@link MAX_CAP_WINDOW_HOURS}.
+   */
+  async prune(request: {
+    readonly tenantId: string
+    /** @defaultValue now minus {@link MAX_CAP_WINDOW_HOURS} */
+    readonly before?: Date
+    /** @defaultValue 1000 */
+    readonly batchSize?: number
+  }): Promise<{ readonly attempts: number; readonly heads: number }> {
+    const { tenantId } = request
+    assertTenantId(tenantId)
+    const before =
+      request.before === undefined
+        ? this.#options.clock.now().getTime() - MAX_CAP_WINDOW_HOURS * 3_600_000
+        : instant(request.before)
+    const batchSize = request.batchSize ?? 1000
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new RangeError(`batchSize must be a whole number from 1 to 10000, got ${batchSize}`)
+    }
+    const db = policyTenantDb(this.#options.db, tenantId)
+    const deleted = { attempts: 0, heads: 0 }
+    for (const [table, key, column, counter] of [
+      [ATTEMPTS, 'id', 'at', 'attempts'],
+      [HEADS, 'number_key', 'updated_at', 'heads'],
+    ] as const) {
+      for (;;) {
+        const rows = (await db
+          .selectFrom(table)
+          .select(key)
+          .where('tenant_id', '=', tenantId)
+          .where(column, '<', before)
+          .limit(batchSize)
+          .execute()) as Record<string, string>[]
+        if (rows.length === 0) break
+        const keys = rows.map((r) => r[key]!)
+        // A head is deleted only if still untouched: a concurrent attempt may just have used it.
+        deleted[counter] +=
+          table === HEADS
+            ? Number(
+                (
+                  await db
+                    .deleteFrom(HEADS)
+                    .where('tenant_id', '=', tenantId)
+                    .where('number_key', 'in', keys)
+                    .where('updated_at', '<', before)
+                    .executeTakeFirst()
+                ).numDeletedRows,
+              )
+            : await deleteByKeys(db, table, key, keys, { tenant_id: tenantId })
+        if (rows.length < batchSize) break
+      }
+    }
+    return deleted
+  }
+
+  /**
+   * Locks the number's head row for the rest of the transaction; false when it does not
+   * exist yet.
+   */
+  async #lockHead(
+    db: Kysely<any>,
+    tenantId: string,
+    key: string,
+    at: number,
+    retried: boolean,
+  ): Promise<boolean> {
+    if (this.#options.dialect === 'mysql') {
+      const row = await db
+        .selectFrom(HEADS)
+        .select('number_key')
+        .where('tenant_id', '=', tenantId)
+        .where('number_key', '=', key)
+        .forUpdate()
+        .executeTakeFirst()
+      return row !== undefined
+    }
+    // SQLite has no row locks: a write as the transaction's first statement takes the
+    // database's write lock now (waiting up to busy_timeout), before anything is read.
+    const touched = await db
+      .updateTable(HEADS)
+      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+      .where('tenant_id', '=', tenantId)
+      .where('number_key', '=', key)
+      .executeTakeFirst()
+    if (Number(touched.numUpdatedRows) > 0) return true
+    // Under the write lock there are no gap locks to deadlock on: create the row here.
+    if (!retried) {
+      await db.insertInto(HEADS).values({ tenant_id: tenantId, number_key: key, updated_at: at }).execute()
+      return true
+    }
+    return false
+  }
+
+  async #times(
+    db: Kysely<any> | Transaction<any>,
+    tenantId: string,
+    key: string,
+    after: number,
+    limit: number,
+  ): Promise<number[]> {
+    if (limit === 0) return []
+    const rows = await policyTenantDb(db, tenantId)
+      .selectFrom(ATTEMPTS)
+      .select('at')
+      .where('tenant_id', '=', tenantId)
+      .where('number_key', '=', key)
+      .where('at', '>', after)
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => Number(r.at))
+  }
+
+  #numberKey(tenantId: string, number: string): string {
+    if (typeof number !== 'string' || !E164.test(number)) {
+      throw new TypeError('the attempt ledger takes numbers in E.164')
+    }
+    let key = this.#keys.get(tenantId)
+    if (key === undefined) {
+      key = Buffer.from(hkdfSync('sha256', this.#options.secret, 'callwarden/call-attempts', tenantId, 32))
+      this.#keys.set(tenantId, key)
+    }
+    return createHmac('sha256', key).update(number).digest('hex')
+  }
+
+  async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn()
+      } catch (error) {
+        if (attempt >= RETRIES || !isTransient(error)) throw error
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10))
+      }
+    }
+  }
+}
+
+/** A dry run's outcome: allowed counts include the attempt, as if it were recorded. */
+function outcome(judged: ReturnType<typeof judgeAttempt>, recorded: false): AttemptDecision {
+  const { counts, exceeded } = judged
+  if (exceeded === undefined) {
+    return { allowed: true, recorded, counts: counts.map((c) => ({ ...c, count: c.count + 1 })) }
+  }
+  return {
+    allowed: false,
+    recorded: false,
+    cap: exceeded.cap,
+    count: exceeded.count,
+    nextAllowedAt: exceeded.nextAllowedAt,
+    counts,
+  }
+}
+
+function instant(value: unknown): number {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new TypeError('at must be a valid Date')
+  return value.getTime()
+}
+
+let idCounter = 0
+
+function newAttemptId(now: number): string {
+  idCounter = (idCounter + 1) % 36 ** 4
+  return `ca-${now.toString(36).padStart(9, '0')}${idCounter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`
+}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY'
+}
