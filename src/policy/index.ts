@@ -1,7 +1,7 @@
 /**
  * `callwarden/policy` — call policy: number checks (invalid, emergency, premium-rate and
- * shared-cost numbers are never dialled) and the per-tenant blacklist, with their pipeline
- * middleware. Policy fails closed: a check that cannot be evaluated denies the call.
+ * shared-cost numbers are never dialled), the per-tenant blacklist and do-not-call lists,
+ * with their pipeline middleware. Policy fails closed: a check that cannot be evaluated denies the call.
  *
  * @module
  */
@@ -56,5 +56,20 @@ export {
   type ListBlacklistRequest,
   type TransactionalAuditSink,
 } from './blacklist/blacklist-service.js'
+export { DNC_LOAD_MODES, DNC_SCOPES, type DncLoadMode, type DncMatch, type DncScope } from './dnc/dnc-list.js'
+export { DNC_LINE_PROBLEMS, type DncLineProblem } from './dnc/dnc-number-reader.js'
+export { DNC_LIST_FORMATS, type DncListFormat, type DncListSource } from './dnc/dnc-source.js'
+export {
+  DNC_LIST_NAME_PATTERN,
+  DncListInvalid,
+  DncRegistry,
+  type DncLineReport,
+  type DncListInfo,
+  type DncLoadReport,
+  type DncLoadRequest,
+  type DncRegistryOptions,
+} from './dnc/dnc-registry.js'
+export { dnc, type DncMiddlewareOptions } from './dnc/dnc-middleware.js'
+export { createDncPolicy, type DncListConfig, type DncPolicy } from './dnc/dnc-policy.js'
 export { POLICY_TABLES, POLICY_TENANT_TABLE_RULES } from './policy-tables.js'
 export type { Policy } from './policy-service.js'
