@@ -67,6 +67,11 @@ export class DncNumberReader {
   #value = 0
   #count = 0
   #international = false
+  /** The line just read (bytes and range, or text), made into a string only when needed. */
+  #bytes: Uint8Array | undefined
+  #text = ''
+  #start = 0
+  #end = 0
   /** Lines parsed in full by libphonenumber. */
   fullParses = 0
 
@@ -102,9 +107,10 @@ export class DncNumberReader {
     }
     this.#value = value
     this.#count = end - digitsStart
-    return this.#fast(() =>
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end),
-    )
+    this.#bytes = bytes
+    this.#start = start
+    this.#end = end
+    return this.#fast()
   }
 
   /** Reads one line of text. */
@@ -141,27 +147,41 @@ export class DncNumberReader {
     }
     this.#value = value
     this.#count = end - digitsStart
-    return this.#fast(() => text.slice(start, end))
+    this.#bytes = undefined
+    this.#text = text
+    this.#start = start
+    this.#end = end
+    return this.#fast()
   }
 
-  #fast(textOf: () => string): number {
+  /** The line just read, as text. */
+  #line(): string {
+    const bytes = this.#bytes
+    if (bytes === undefined) return this.#text.slice(this.#start, this.#end)
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+      'latin1',
+      this.#start,
+      this.#end,
+    )
+  }
+
+  #fast(): number {
     const count = this.#count
     const value = this.#value
     if (count < SIGNATURE_DIGITS || count > 15 || (this.#international && value < POW10[count - 1]!)) {
-      return this.#full(textOf())
+      return this.#full(this.#line())
     }
     if (!this.#international && this.#region === undefined) return INVALID_COUNTRY
     const signature =
       (this.#international ? 0 : 1e8) + count * 1e6 + Math.floor(value / POW10[count - SIGNATURE_DIGITS]!)
     let rewrite = this.#rewrites.get(signature)
     if (rewrite === undefined) {
-      const text = textOf()
-      const result = this.#full(text)
+      const result = this.#full(this.#line())
       rewrite = result > 0 ? this.#learn(result) : SLOW
       this.#rewrites.set(signature, rewrite)
       return result
     }
-    if (rewrite === SLOW) return this.#full(textOf())
+    if (rewrite === SLOW) return this.#full(this.#line())
     const trunk = rewrite % 4
     const code = (rewrite - trunk) / 4
     const nationalDigits = count - trunk
