@@ -1,8 +1,9 @@
 /**
  * `callwarden/policy` — call policy: number checks (invalid, emergency, premium-rate and
- * shared-cost numbers are never dialled), the per-tenant blacklist, calling hours in the
- * callee's local time, the consent ledger, attempt caps and the burst guard, with their
- * pipeline middleware. Policy fails closed: a check that cannot be evaluated denies the call.
+ * shared-cost numbers are never dialled), the per-tenant blacklist, do-not-call lists,
+ * calling hours in the callee's local time, the consent ledger, attempt caps and the burst
+ * guard, with their pipeline middleware. Policy fails closed: a check that cannot be
+ * evaluated denies the call.
  *
  * @module
  */
@@ -172,5 +173,20 @@ export {
   type BurstPermit,
 } from './rate/burst-guard.js'
 export { burstGuard, type BurstGuardMiddlewareOptions } from './rate/burst-guard-middleware.js'
+export { DNC_LOAD_MODES, DNC_SCOPES, type DncLoadMode, type DncMatch, type DncScope } from './dnc/dnc-list.js'
+export { DNC_LINE_PROBLEMS, type DncLineProblem } from './dnc/dnc-number-reader.js'
+export { DNC_LIST_FORMATS, type DncListFormat, type DncListSource } from './dnc/dnc-source.js'
+export {
+  DNC_LIST_NAME_PATTERN,
+  DncListInvalid,
+  DncRegistry,
+  type DncLineReport,
+  type DncListInfo,
+  type DncLoadReport,
+  type DncLoadRequest,
+  type DncRegistryOptions,
+} from './dnc/dnc-registry.js'
+export { dnc, type DncMiddlewareOptions } from './dnc/dnc-middleware.js'
+export { createDncPolicy, type DncListConfig, type DncPolicy } from './dnc/dnc-policy.js'
 export { POLICY_TABLES, POLICY_TENANT_TABLE_RULES } from './policy-tables.js'
 export type { Policy, PolicySettings } from './policy-service.js'
