@@ -15,6 +15,7 @@ import { TENANT_ID_PATTERN } from './lib/tenant-id.js'
 import { MASK_STYLES, NUMBER_FORMATS } from './masking/mask-number.js'
 import { uidEndpointSettingsSchema } from './masking/uid-mapping/uid-mapping-client.js'
 import { callingHoursOverridesSchema } from './policy/calling-hours/calling-hours-overrides.js'
+import { OUTBOUND_PURPOSES } from './pipeline/call-events.js'
 
 /** The default embedded database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./.callwarden/callwarden.db'
@@ -154,13 +155,96 @@ export const configSchema = z
           })
           .strict()
           .default({ horizonDays: 14, tenants: {} }),
+        /** Do-not-call lists loaded at start-up (`cw.policy.dnc.load` adds or refreshes lists later). */
+        dnc: z
+          .object({
+            lists: z
+              .array(
+                z
+                  .object({
+                    /** The list's name (letters, digits, `.`, `_`, `-`; at most 64). */
+                    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+                    /** The file: one number per line, or CSV. */
+                    file: z.string().min(1),
+                    /** @defaultValue `'lines'` */
+                    format: z.enum(['lines', 'csv']).optional(),
+                    /** The CSV column holding the number (name or 0-based index). @defaultValue 0 */
+                    column: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+                    /** The region national numbers are read in. */
+                    region: z
+                      .string()
+                      .regex(/^[A-Z]{2}$/)
+                      .optional(),
+                    /** The owning tenant; leave it out for a list that applies to every tenant. */
+                    tenantId: z.string().regex(TENANT_ID_PATTERN).optional(),
+                    /** Fail start-up on any bad line. @defaultValue false */
+                    strict: z.boolean().optional(),
+                  })
+                  .strict(),
+              )
+              .default([]),
+          })
+          .strict()
+          .default({ lists: [] }),
+        /** Attempt caps per number; `null` turns one off. */
+        attemptCaps: z
+          .object({
+            /** @defaultValue 3 */
+            perDay: z.number().int().min(1).nullable().optional(),
+            /** @defaultValue 7 */
+            perWeek: z.number().int().min(1).nullable().optional(),
+            /** Per tenant id. @defaultValue `{}` */
+            tenants: z
+              .record(
+                z.string().regex(TENANT_ID_PATTERN),
+                z
+                  .object({
+                    perDay: z.number().int().min(1).nullable().optional(),
+                    perWeek: z.number().int().min(1).nullable().optional(),
+                  })
+                  .strict(),
+              )
+              .default({}),
+          })
+          .strict()
+          .default({ tenants: {} }),
+        /** Which call purposes need a live consent. */
+        consent: z
+          .object({
+            /** @defaultValue `['marketing']` */
+            requiredFor: z.array(z.enum(OUTBOUND_PURPOSES)).optional(),
+            /** Per tenant id. @defaultValue `{}` */
+            tenants: z
+              .record(
+                z.string().regex(TENANT_ID_PATTERN),
+                z.object({ requiredFor: z.array(z.enum(OUTBOUND_PURPOSES)) }).strict(),
+              )
+              .default({}),
+          })
+          .strict()
+          .default({ tenants: {} }),
+        /** The burst guard (the SLA excludes unannounced bursts of 5 calls per second or more). */
+        burst: z
+          .object({
+            /** Calls per tenant in any one second. @defaultValue 4 */
+            callsPerSecond: z.number().int().min(1).max(10_000).optional(),
+            /** Dialling processes sharing each tenant's rate (each enforces its share). @defaultValue 1 */
+            processes: z.number().int().min(1).max(1000).optional(),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({
         blockSharedCost: true,
         listRefreshMs: 1000,
         callingHours: { horizonDays: 14, tenants: {} },
+        dnc: { lists: [] },
+        attemptCaps: { tenants: {} },
+        consent: { tenants: {} },
+        burst: {},
       }),
+
     /** How numbers are shown (the protection mode itself is per tenant, in `cw_tenants`). */
     masking: z
       .object({

@@ -231,7 +231,10 @@ export async function createCallwarden(
       callingHours: resolved.policy.callingHours,
       // Attempt-ledger number keys use their own HKDF salt, so they never equal IVR hashes.
       numberKeySecret: ivrHashSecret,
+      settings: resolved.policy,
     })
+    // Configured do-not-call lists are in force before the first call is decided.
+    await policy.dncPolicy.loadLists(resolved.policy.dnc.lists)
     const pipeline = createStandardChains({
       tenants,
       clock,

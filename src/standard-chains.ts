@@ -3,10 +3,12 @@
  * tenant-status check. Masking comes first where an event carries personal data (agent views,
  * IVR inputs), so that nothing later in the chain (a denial, an observer, a log line) sees the
  * real value; dialling by UID resolves the number after the checks. Policy follows: outbound
- * calls pass `numberChecks()`, `blacklist()`, `consent()`, `burstGuard()` and `attemptCap()`
- * after `dialByUid()`; inbound calls pass
- * `blacklist()` after the tenant check. Inbound calls get no number checks: the caller's
- * number is what the network presented (it may be withheld), and answering costs nothing.
+ * calls pass, after `dialByUid()`, the in-memory checks first — `numberChecks()`, `dnc()`,
+ * `blacklist()`, `callingHours()` — then `consent()` (a keyed read for purposes that need it),
+ * and last the two checks that spend something, `burstGuard()` and `attemptCap()`, so that a
+ * call another check denies never counts. Inbound calls pass `blacklist()` after the tenant
+ * check; they get no number checks: the caller's number is what the network presented (it
+ * may be withheld), and answering costs nothing.
  *
  * @module
  */
@@ -19,7 +21,11 @@ import { attemptCap } from './policy/attempts/attempt-cap-middleware.js'
 import { blacklist } from './policy/blacklist/blacklist-middleware.js'
 import { callingHours } from './policy/calling-hours/calling-hours-middleware.js'
 import { consent } from './policy/consent/consent-middleware.js'
-import { numberChecks } from './policy/number-checks/number-checks-middleware.js'
+import { PARSED_CALLEE_STATE, numberChecks } from './policy/number-checks/number-checks-middleware.js'
+import type { AttemptCap } from './policy/attempts/attempt-cap.js'
+import { calleeLocale } from './policy/calling-hours/callee-locale.js'
+import type { CallingHoursEngine } from './policy/calling-hours/calling-hours-engine.js'
+import type { ParsedNumber } from './masking/phone-number.js'
 import type { Policy } from './policy/policy-service.js'
 import { burstGuard } from './policy/rate/burst-guard-middleware.js'
 import type {
@@ -31,7 +37,7 @@ import type {
   OutboundCall,
   RecordingReadyEvent,
 } from './pipeline/call-events.js'
-import { createPipeline, type Middleware, type Pipeline } from './pipeline/pipeline.js'
+import { createPipeline, type CallContext, type Middleware, type Pipeline } from './pipeline/pipeline.js'
 import { validateCallEvent } from './pipeline/validate-call-event.js'
 import type { TenantRegistry } from './store/tenant-registry.js'
 
@@ -64,6 +70,28 @@ export function tenantStatus<E extends CallEvent>(tenants: TenantRegistry): Midd
       return
     }
     await next()
+  }
+}
+
+/**
+ * The attempt caps the calling-hours rule packs set for a callee (e.g. Florida: 3 calls in
+ * 24 hours), read from the number `numberChecks()` parsed. A statute's "on the same subject"
+ * is counted as every call to the number, the stricter reading.
+ */
+function statutoryCaps(
+  engine: CallingHoursEngine,
+): (ctx: CallContext<OutboundCall>) => readonly AttemptCap[] {
+  return (ctx) => {
+    const parsed = ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined
+    if (parsed === undefined) return []
+    return engine
+      .attemptCapsFor(calleeLocale(parsed), ctx.event.purpose, ctx.at)
+      .map((rule) => ({
+        id: rule.ruleId,
+        max: rule.max,
+        windowHours: rule.windowHours,
+        citation: rule.citation,
+      }))
   }
 }
 
@@ -118,6 +146,7 @@ export function createStandardChains(deps: {
     outbound: chain<OutboundCall>('outbound')
       .use(dialByUid(deps.masking.protector))
       .use(numberChecks({ regionOf, blockSharedCost: deps.blockSharedCost }))
+      .use(deps.policy.dncPolicy.middleware())
       .use(blacklist<OutboundCall>({ list: deps.policy.blacklist, regionOf }))
       .use(
         callingHours({
@@ -131,7 +160,14 @@ export function createStandardChains(deps: {
       // other check denies never count as attempts.
       .use(consent({ ledger: deps.policy.consent, requiredFor: deps.policy.consentRequiredFor, regionOf }))
       .use(burstGuard({ guard: deps.policy.rate }))
-      .use(attemptCap({ ledger: deps.policy.attempts, caps: deps.policy.attemptCapsFor, regionOf })),
+      .use(
+        attemptCap({
+          ledger: deps.policy.attempts,
+          caps: deps.policy.attemptCapsFor,
+          extraCaps: statutoryCaps(deps.policy.callingHours.engine),
+          regionOf,
+        }),
+      ),
     agentView: chain<AgentViewEvent>('agent-view', 'agent-view', agentView(deps.masking.protector)),
     ivrInput: chain<IvrInputEvent>('ivr-input', 'ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
     callEnded: chain<CallEndedEvent>('call-ended'),

@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
 import { loadCalleeLocaleData } from './calling-hours/callee-locale.js'
+import { createDncPolicy, type DncPolicy } from './dnc/dnc-policy.js'
+import type { DncRegistry } from './dnc/dnc-registry.js'
 import { CallingHoursEngine } from './calling-hours/calling-hours-engine.js'
 import {
   parseCallingHoursOverrides,
@@ -30,6 +32,10 @@ import { BurstGuard } from './rate/burst-guard.js'
 export interface Policy {
   /** The per-tenant blacklist. */
   readonly blacklist: BlacklistService
+  /** Do-not-call lists (global and per tenant), held in memory. */
+  readonly dnc: DncRegistry
+  /** The outbound DNC middleware bound to {@link dnc}. @internal */
+  readonly dncPolicy: DncPolicy
   /** The per-tenant consent ledger. */
   readonly consent: ConsentService
   /** The call-attempt ledger behind the attempt caps. */
@@ -113,8 +119,11 @@ export function createPolicy(deps: {
     }
     return tenant.defaultRegion
   }
+  const dncPolicy = createDncPolicy({ clock: deps.clock, audit: deps.audit, regionOf })
   return {
     regionOf,
+    dnc: dncPolicy.registry,
+    dncPolicy,
     callingHours: { engine, overridesOf: (tenantId) => overrides.get(tenantId) },
     attemptCapsFor: (tenantId) => tenantAttemptCaps(settings.attemptCaps ?? {}, tenantId),
     consentRequiredFor: (tenantId) =>
