@@ -30,7 +30,9 @@ const AUDITOR = { id: 'auditor-1', role: 'auditor' } as const
 const START = new Date('2030-03-01T08:00:00Z')
 const HOUR = 3_600_000
 
-const outbound = (tenantId: string, callee: string, purpose: OutboundPurpose = 'service'): OutboundCall => ({
+// Callbacks the customer asked for: no calling hours and no consent apply, so these tests
+// can move the clock through the night and see the caps alone.
+const outbound = (tenantId: string, callee: string, purpose: OutboundPurpose = 'callback'): OutboundCall => ({
   type: 'outbound',
   tenantId,
   callId: `call-${randomBytes(4).toString('hex')}`,
