@@ -84,14 +84,12 @@ function statutoryCaps(
   return (ctx) => {
     const parsed = ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined
     if (parsed === undefined) return []
-    return engine
-      .attemptCapsFor(calleeLocale(parsed), ctx.event.purpose, ctx.at)
-      .map((rule) => ({
-        id: rule.ruleId,
-        max: rule.max,
-        windowHours: rule.windowHours,
-        citation: rule.citation,
-      }))
+    return engine.attemptCapsFor(calleeLocale(parsed), ctx.event.purpose, ctx.at).map((rule) => ({
+      id: rule.ruleId,
+      max: rule.max,
+      windowHours: rule.windowHours,
+      citation: rule.citation,
+    }))
   }
 }
 
