@@ -15,6 +15,7 @@
  *
  * Run: `npm run bench:policy` (prints a Markdown table for BENCHMARKS.md).
  */
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,7 +25,10 @@ import { timezones } from 'libphonenumber-geo-carrier'
 import type { Kysely } from 'kysely'
 import { createCallwarden, type Callwarden } from '../dist/index.js'
 
-const TENANT = 'usco'
+// Unique per run: a MariaDB test database outlives the run.
+const RUN = randomBytes(3).toString('hex')
+const TENANT = `bench-${RUN}`
+const DNC_TABLE = `bench_dnc_${RUN}`
 const DISTINCT_NUMBERS = 20_000
 const BLACKLIST_ENTRIES = 10_000
 const DNC_ROWS = 100_000
@@ -53,10 +57,22 @@ async function stacks(dir: string): Promise<Stack[]> {
     audit: { signingKeyFile: join(dir, 'audit-key.json') },
     masking: { ivrHashSecretFile: join(dir, 'ivr-hash-secret') },
   }
+  const sqlite = {
+    ...base,
+    databaseUrl: `sqlite:${join(dir, 'cw.db')}`,
+    blobUrl: `file:${join(dir, 'blobs')}`,
+  }
   const list: Stack[] = [
+    { name: 'SQLite (embedded default)', config: sqlite },
     {
-      name: 'SQLite (embedded default)',
-      config: { ...base, databaseUrl: `sqlite:${join(dir, 'cw.db')}`, blobUrl: `file:${join(dir, 'blobs')}` },
+      // Every check but the attempt ledger decides from memory; with caps off the chain
+      // does no I/O per call, which is the ceiling the in-memory checks set.
+      name: 'SQLite, attempt caps off',
+      config: {
+        ...sqlite,
+        databaseUrl: `sqlite:${join(dir, 'cw-nocaps.db')}`,
+        policy: { attemptCaps: { perDay: null, perWeek: null } },
+      },
     },
   ]
   const mysql = process.env.CALLWARDEN_TEST_MYSQL_URL
@@ -79,7 +95,7 @@ async function prepare(cw: Callwarden, numbers: readonly string[]): Promise<void
   // The naive path's DNC table, indexed, as a dialer keeps it.
   const db = cw.database.db as Kysely<any>
   await db.schema
-    .createTable('bench_dnc')
+    .createTable(DNC_TABLE)
     .ifNotExists()
     .addColumn('phone_number', 'varchar(20)', (c) => c.primaryKey())
     .execute()
@@ -87,7 +103,7 @@ async function prepare(cw: Callwarden, numbers: readonly string[]): Promise<void
     const rows = Array.from({ length: 1000 }, (_, k) => ({
       phone_number: `+1${String(3_035_550_000 + start + k)}`,
     }))
-    await db.insertInto('bench_dnc').values(rows).execute()
+    await db.insertInto(DNC_TABLE).values(rows).execute()
   }
   // Warm every cache the chain has (tenant, blacklist copy, parsed numbers) before timing.
   for (const callee of numbers) {
@@ -143,7 +159,7 @@ async function naiveRate(cw: Callwarden, numbers: readonly string[]): Promise<nu
       .where('pattern', '=', e164)
       .executeTakeFirst()
     const dnc = await db
-      .selectFrom('bench_dnc')
+      .selectFrom(DNC_TABLE)
       .select('phone_number')
       .where('phone_number', '=', e164)
       .executeTakeFirst()
@@ -171,6 +187,7 @@ try {
           `${(sequential / naive).toFixed(0)}× |`,
       )
     } finally {
+      await (cw.database.db as Kysely<any>).schema.dropTable(DNC_TABLE).ifExists().execute()
       await cw.close()
     }
   }

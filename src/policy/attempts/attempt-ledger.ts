@@ -73,6 +73,12 @@ export interface AttemptRecorded {
   readonly counts: readonly CapCount[]
 }
 
+const NOTHING_TO_COUNT: AttemptRecorded = Object.freeze({
+  allowed: true,
+  recorded: false,
+  counts: Object.freeze([]),
+})
+
 /** The attempt is refused: a cap is full. Nothing was recorded. */
 export interface AttemptCapped {
   readonly allowed: false
@@ -123,6 +129,8 @@ export class AttemptLedger {
     if (request.callId !== undefined && (typeof request.callId !== 'string' || request.callId.length > 128)) {
       throw new TypeError('callId must be a string of at most 128 characters')
     }
+    // No cap applies (all turned off): nothing to count, nothing to record.
+    if (caps.length === 0) return NOTHING_TO_COUNT
     const windowMs = Math.max(0, ...caps.map((c) => c.windowHours * 3_600_000))
     const limit = Math.max(0, ...caps.map((c) => c.max))
     if (request.dryRun === true) {
