@@ -30,6 +30,7 @@ import { redactText } from '../../masking/redaction/redact-text.js'
 import type { TenantScope } from '../../store/tenant-scope.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
+import { assertPolicyActor, policyActorOf } from '../policy-actor.js'
 import {
   BLACKLIST_CSV_COLUMNS,
   formatCsvLine,
@@ -304,7 +305,7 @@ export class BlacklistService {
   async add(request: AddBlacklistEntryRequest): Promise<BlacklistChange> {
     const { tenantId, by } = request
     assertTenantId(tenantId)
-    assertActor(by, ADD_ROLES, 'add blacklist entries')
+    assertPolicyActor(by, ADD_ROLES, 'add blacklist entries')
     const region = await this.#options.regionOf(tenantId)
     const prepared = this.#prepare(request, region)
     return this.#change(tenantId, (trx) => this.#apply(trx, tenantId, prepared, by, 'number'))
@@ -318,7 +319,7 @@ export class BlacklistService {
   async addByCallId(request: AddBlacklistByCallRequest): Promise<BlacklistChange> {
     const { tenantId, callId, by } = request
     assertTenantId(tenantId)
-    assertActor(by, ADD_ROLES, 'add blacklist entries')
+    assertPolicyActor(by, ADD_ROLES, 'add blacklist entries')
     if (typeof callId !== 'string') throw new TypeError(`callId must be a string, got ${typeof callId}`)
     if (callId.length === 0 || callId.length > 128) {
       throw new BlacklistEntryInvalid('callId', 'allowed: a non-empty string of at most 128 characters')
@@ -378,7 +379,7 @@ export class BlacklistService {
   }): Promise<void> {
     const { tenantId, id, by } = request
     assertTenantId(tenantId)
-    assertActor(by, ADMIN_ROLES, 'remove blacklist entries')
+    assertPolicyActor(by, ADMIN_ROLES, 'remove blacklist entries')
     if (typeof id !== 'string') throw new TypeError(`id must be a string, got ${typeof id}`)
     await this.#change(tenantId, async (trx) => {
       const db = policyTenantDb(trx, tenantId)
@@ -393,7 +394,7 @@ export class BlacklistService {
       await this.#options.audit.append(
         {
           tenantId,
-          actor: actorOf(by),
+          actor: policyActorOf(by),
           action: 'blacklist.remove',
           target: { type: 'blacklist-entry', id },
           outcome: 'success',
@@ -438,7 +439,7 @@ export class BlacklistService {
   async list(request: ListBlacklistRequest): Promise<BlacklistPage> {
     const { tenantId, viewer } = request
     assertTenantId(tenantId)
-    assertActor(viewer, VIEWER_ROLES, 'list the blacklist')
+    assertPolicyActor(viewer, VIEWER_ROLES, 'list the blacklist')
     const limit = request.limit ?? DEFAULT_LIST_LIMIT
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw new RangeError(`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got ${limit}`)
@@ -479,7 +480,7 @@ export class BlacklistService {
   async importCsv(request: ImportBlacklistRequest): Promise<BlacklistImportReport> {
     const { tenantId, by } = request
     assertTenantId(tenantId)
-    assertActor(by, ADMIN_ROLES, 'import blacklist entries')
+    assertPolicyActor(by, ADMIN_ROLES, 'import blacklist entries')
     const batchSize = request.batchSize ?? 500
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new RangeError(`batchSize must be a whole number from 1 to 10000, got ${batchSize}`)
@@ -569,7 +570,7 @@ export class BlacklistService {
   async exportCsv(request: { readonly tenantId: string; readonly by: Viewer }): Promise<string> {
     const { tenantId, by } = request
     assertTenantId(tenantId)
-    assertActor(by, ADMIN_ROLES, 'export the blacklist')
+    assertPolicyActor(by, ADMIN_ROLES, 'export the blacklist')
     const now = this.#options.clock.now().getTime()
     const db = policyTenantDb(this.#options.db, tenantId)
     const lines = [BLACKLIST_CSV_COLUMNS.join(',')]
@@ -599,7 +600,7 @@ export class BlacklistService {
     }
     await this.#options.audit.append({
       tenantId,
-      actor: actorOf(by),
+      actor: policyActorOf(by),
       action: 'export.create',
       target: { type: 'blacklist', id: tenantId },
       outcome: 'success',
@@ -708,7 +709,7 @@ export class BlacklistService {
     await this.#options.audit.append(
       {
         tenantId,
-        actor: actorOf(by),
+        actor: policyActorOf(by),
         action: 'blacklist.add',
         target: { type: 'blacklist-entry', id },
         outcome: 'success',
@@ -798,27 +799,6 @@ let idCounter = 0
 function newEntryId(now: number): string {
   idCounter = (idCounter + 1) % 36 ** 4
   return `bl-${now.toString(36).padStart(9, '0')}${idCounter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`
-}
-
-function assertActor(actor: Viewer, roles: readonly ViewerRole[], what: string): void {
-  if (actor === null || typeof actor !== 'object' || typeof actor.id !== 'string' || actor.id.length === 0) {
-    throw new TypeError('the actor must be { id: string, role: ViewerRole }')
-  }
-  if (!(VIEWER_ROLES as readonly unknown[]).includes(actor.role)) {
-    throw new TypeError(`the actor's role must be one of ${VIEWER_ROLES.join(', ')}`)
-  }
-  if (!roles.includes(actor.role)) {
-    throw new CallwardenError(
-      'ERR_ROLE_FORBIDDEN',
-      `role '${actor.role}' may not ${what}; allowed: ${roles.join(', ')}`,
-    )
-  }
-}
-
-function actorOf(by: Viewer): Viewer {
-  return by.sourceAddress === undefined
-    ? { id: by.id, role: by.role }
-    : { id: by.id, role: by.role, sourceAddress: by.sourceAddress }
 }
 
 function notFound(tenantId: string, id: string): CallwardenError {
