@@ -96,6 +96,36 @@ for (const stack of STACKS) {
       expect((await trail.head('acme')).lastSeq).toBe(head) // nothing was written
     })
 
+    it('stores quotes, backslashes, placeholders and any Unicode exactly, in the body and the key columns', async () => {
+      const awkward = `o'brien \\ "x" ? ?? :a $1 \u2028 \u00e9 \u{1f600}`
+      const details = { note: awkward, 'k\\"': ["'", '\\', '?', '\u0000'], deep: { s: "';--" } }
+      await Promise.all([
+        trail.append(
+          event('acme', 2001, {
+            actor: { id: `${awkward} actor`, role: "r'le\\" },
+            target: { type: 'ty"pe', id: `${awkward} target` },
+            details,
+          }),
+        ),
+        trail.append(event('acme', 2002)),
+      ])
+      const page = await trail.query({
+        tenantId: 'acme',
+        by: { id: 'aud', role: 'auditor' },
+        actorId: `${awkward} actor`,
+        targetId: `${awkward} target`,
+        limit: 5,
+      })
+      expect(page.events).toHaveLength(1)
+      expect(page.events[0]).toMatchObject({
+        actor: { id: `${awkward} actor`, role: "r'le\\" },
+        target: { type: 'ty"pe', id: `${awkward} target` },
+        details,
+      })
+      // Verification compares the key columns with the hashed body.
+      expect((await trail.verify({ tenantId: 'acme' })).ok).toBe(true)
+    })
+
     it('signs checkpoints, anchors them, verifies online and proves inclusion', async () => {
       const run = await trail.checkpoint('acme', { force: true })
       expect(run.status).toBe('checkpointed')
