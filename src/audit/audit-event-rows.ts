@@ -119,18 +119,21 @@ export async function insertEventRows(
   let text = ''
   for (const r of rows) {
     const c = r.columns
+    // The first row's tenant id goes as the statement's one `?` parameter: mysql2 scans a
+    // query's text for placeholders only until it has used every parameter, so with none it
+    // would read the whole statement (hundreds of kilobytes) looking for one.
     const values =
-      `(${tenant},${integerLiteral(r.seq)},${mysqlStringLiteral(r.id)},${integerLiteral(r.time)},` +
+      `(${text.length === 0 ? '?' : tenant},${integerLiteral(r.seq)},${mysqlStringLiteral(r.id)},${integerLiteral(r.time)},` +
       `${mysqlStringLiteral(c.actorId)},${mysqlStringLiteral(c.actorRole)},${mysqlStringLiteral(c.action)},` +
       `${mysqlStringLiteral(c.targetType)},${mysqlStringLiteral(c.targetId)},${mysqlStringLiteral(c.outcome)},` +
       `${mysqlStringLiteral(r.body)},${mysqlStringLiteral(r.hash)})`
     if (text.length > 0 && text.length + values.length > MAX_STATEMENT_CHARS) {
-      await trx.executeQuery(CompiledQuery.raw(text))
+      await trx.executeQuery(CompiledQuery.raw(text, [tenantId]))
       text = ''
     }
     text = text.length === 0 ? INSERT_HEAD + values : `${text},${values}`
   }
-  if (text.length > 0) await trx.executeQuery(CompiledQuery.raw(text))
+  if (text.length > 0) await trx.executeQuery(CompiledQuery.raw(text, [tenantId]))
 }
 
 function columnsOf(tenantId: string, r: EventRow): Record<(typeof COLUMNS)[number], string | number> {
