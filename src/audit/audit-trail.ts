@@ -30,14 +30,14 @@ import {
   type AnchorLockMode,
   type CheckpointRunResult,
 } from './audit-checkpointer.js'
-import { MANIFEST_JWS_TYPE, type StoredCheckpoint } from './audit-checkpoint.js'
+import { MANIFEST_JWS_TYPE, checkpointVersion, type StoredCheckpoint } from './audit-checkpoint.js'
 import { AuditKeys, type AuditJwks, type AuditKeySource } from './audit-keys.js'
 import { AuditLog, lockHead, type AppendOptions, type AppendResult, type ChainHead } from './audit-log.js'
 import { PROOF_TYPE, type InclusionProof } from './audit-proof.js'
 import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
 import { verifyChain, type AuditProblem, type AuditVerifyReport, type ChainRecord } from './audit-verifier.js'
 import { canonicalJson } from './canonical-json.js'
-import { merklePath } from './merkle-tree.js'
+import { MERKLE_LEAF_SPAN, merklePath, merkleSpanLeaves } from './merkle-tree.js'
 
 /** Options of {@link AuditTrail}. */
 export interface AuditTrailOptions {
@@ -520,19 +520,26 @@ export class AuditTrail implements AuditSink {
     if (prevHash === undefined)
       throw unavailable(`the hash before event ${seq} of tenant '${tenantId}' is unknown`)
     const index = seq - cp.fromSeq
-    return {
+    const hashes = inRange.map((l) => String(l.hash))
+    const common = {
       type: PROOF_TYPE,
-      v: 1,
       event: JSON.parse(String(target.body)) as AuditEvent,
       prevHash: String(prevHash),
       hash: String(target.hash),
-      leafIndex: index,
-      treeSize: inRange.length,
-      path: merklePath(
-        inRange.map((l) => String(l.hash)),
-        index,
-      ),
       checkpoint: cp.jws,
+    } as const
+    if (checkpointVersion(cp.jws) === 1) {
+      return { ...common, v: 1, leafIndex: index, treeSize: hashes.length, path: merklePath(hashes, index) }
+    }
+    const leafIndex = Math.floor(index / MERKLE_LEAF_SPAN)
+    const spanLeaves = merkleSpanLeaves(hashes)
+    return {
+      ...common,
+      v: 2,
+      span: hashes.slice(leafIndex * MERKLE_LEAF_SPAN, (leafIndex + 1) * MERKLE_LEAF_SPAN),
+      leafIndex,
+      treeSize: spanLeaves.length,
+      path: merklePath(spanLeaves, leafIndex),
     }
   }
 

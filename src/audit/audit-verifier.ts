@@ -30,7 +30,7 @@ import {
   type CheckpointPayload,
 } from './audit-checkpoint.js'
 import { verifyJws, type AuditJwks } from './audit-keys.js'
-import { merkleRoot } from './merkle-tree.js'
+import { checkpointMerkleRoot } from './merkle-tree.js'
 
 /** The kinds of damage verification reports. */
 export const AUDIT_DAMAGE_KINDS = [
@@ -283,7 +283,7 @@ function checkpointMismatch(
     if (records[end]!.hash !== c.headHash) return c
     const leaves: string[] = []
     for (let i = start; i <= end; i++) leaves.push(records[i]!.hash)
-    if (merkleRoot(leaves) !== c.merkleRoot) return c
+    if (checkpointMerkleRoot(leaves, c.v) !== c.merkleRoot) return c
   }
   return undefined
 }

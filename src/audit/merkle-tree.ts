@@ -4,11 +4,19 @@
  * power of two below n) and the root of the rest are joined as
  * `SHA-256(0x01 ‖ left ‖ right)`; a single leaf is its own root.
  *
- * The leaves are the events' chain hashes (32 bytes each). RFC 6962 hashes each leaf once
- * more with a `0x00` prefix so that a leaf can never be mistaken for an inner node; here the
- * separation already holds, because a verifier always derives a leaf from an event, and the
- * hash input of an event starts with 64 ASCII hex digits where an inner node's starts with
- * the byte `0x01`.
+ * Two versions, named by the checkpoint's `v`:
+ *
+ * - **Version 2** (checkpoints signed since the tree changed): each leaf covers up to
+ *   {@link MERKLE_LEAF_SPAN} consecutive chain hashes, `SHA-256(0x00 ‖ h_i ‖ … ‖ h_i+15)`
+ *   (the last leaf of a range may cover fewer), the hashes as 32 bytes each. A range of n
+ *   events costs n/16 leaf hashes and as many inner nodes instead of n − 1 inner nodes, so
+ *   recomputing a root during verification costs a small fraction of the chain itself. The
+ *   `0x00` prefix keeps a leaf's input apart from an inner node's, as in RFC 6962.
+ * - **Version 1**: the leaves are the events' chain hashes themselves. RFC 6962 hashes each
+ *   leaf once more with a `0x00` prefix so that a leaf can never be mistaken for an inner
+ *   node; there the separation already holds, because a verifier always derives a leaf from
+ *   an event, and the hash input of an event starts with 64 ASCII hex digits where an inner
+ *   node's starts with the byte `0x01`. Version 1 checkpoints stay verifiable.
  *
  * @module
  */
@@ -74,6 +82,67 @@ export function merkleRoot(leaves: readonly string[]): string {
   // next level is made from nodes 2i and 2i+1, which are read before slot i is reused).
   const level: string[] = new Array<string>(Math.ceil(n / 2))
   let width = parentLevel(leaves, n, 'hex', level)
+  while (width > 1) width = parentLevel(level, width, 'binary', level)
+  return Buffer.from(level[0]!, 'binary').toString('hex')
+}
+
+/** The most chain hashes one leaf of a version 2 tree covers. */
+export const MERKLE_LEAF_SPAN = 16
+
+/** The tree versions a checkpoint may name. */
+export const MERKLE_TREE_VERSIONS = [1, 2] as const
+/** One tree version. */
+export type MerkleTreeVersion = (typeof MERKLE_TREE_VERSIONS)[number]
+
+// 0x00 ‖ up to MERKLE_LEAF_SPAN hashes: the input of a version 2 leaf.
+const leafScratch = Buffer.alloc(1 + 32 * MERKLE_LEAF_SPAN)
+
+/** The version 2 leaf over `count` hex hashes from `start`, as a binary string. */
+function spanLeaf(hashes: readonly string[], start: number, count: number): string {
+  // One hex decode of the joined span costs less than one per hash.
+  let hex = hashes[start]!
+  for (let k = 1; k < count; k++) hex += hashes[start + k]!
+  const written = leafScratch.write(hex, 1, 32 * count, 'hex')
+  if (written < 32 * count) leafScratch.fill(0, 1 + written, 1 + 32 * count)
+  const input = count === MERKLE_LEAF_SPAN ? leafScratch : leafScratch.subarray(0, 1 + 32 * count)
+  return oneShot === undefined
+    ? nodeCrypto.createHash('sha256').update(input).digest('binary')
+    : oneShot('sha256', input, 'binary')
+}
+
+/**
+ * The version 2 leaf (lower-case hex) over the chain hashes of one span: at most
+ * {@link MERKLE_LEAF_SPAN}, in sequence order.
+ */
+export function merkleSpanLeaf(hashes: readonly string[]): string {
+  if (hashes.length === 0 || hashes.length > MERKLE_LEAF_SPAN) {
+    throw new TypeError(`a leaf covers 1 to ${MERKLE_LEAF_SPAN} hashes, got ${hashes.length}`)
+  }
+  return Buffer.from(spanLeaf(hashes, 0, hashes.length), 'binary').toString('hex')
+}
+
+/** The version 2 leaves (lower-case hex) over a range's chain hashes. */
+export function merkleSpanLeaves(hashes: readonly string[]): string[] {
+  const leaves: string[] = []
+  for (let i = 0; i < hashes.length; i += MERKLE_LEAF_SPAN) {
+    leaves.push(merkleSpanLeaf(hashes.slice(i, i + MERKLE_LEAF_SPAN)))
+  }
+  return leaves
+}
+
+/**
+ * The root (lower-case hex) a checkpoint of tree version `version` signs over the chain
+ * hashes (hex) of its range; throws for no hashes.
+ */
+export function checkpointMerkleRoot(hashes: readonly string[], version: MerkleTreeVersion): string {
+  if (version === 1) return merkleRoot(hashes)
+  const n = hashes.length
+  if (n === 0) throw new TypeError('a Merkle tree needs at least one leaf')
+  const level: string[] = new Array<string>(Math.ceil(n / MERKLE_LEAF_SPAN))
+  let width = 0
+  for (let i = 0; i < n; i += MERKLE_LEAF_SPAN) {
+    level[width++] = spanLeaf(hashes, i, Math.min(MERKLE_LEAF_SPAN, n - i))
+  }
   while (width > 1) width = parentLevel(level, width, 'binary', level)
   return Buffer.from(level[0]!, 'binary').toString('hex')
 }
