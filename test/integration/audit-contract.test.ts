@@ -49,6 +49,18 @@ for (const stack of STACKS) {
       expect((await trail.verify({ tenantId: 'acme' })).ok).toBe(true)
     })
 
+    it('loses no append that arrives while the previous batches commit', async () => {
+      const pending: Promise<unknown>[] = []
+      for (let i = 0; i < 300; i++) {
+        pending.push(trail.append(event('waves', i)))
+        // Spread over time, so appends keep landing while batches are in flight.
+        if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+      await Promise.all(pending)
+      expect((await trail.head('waves')).lastSeq).toBe(300)
+      expect((await trail.verify({ tenantId: 'waves' })).ok).toBe(true)
+    })
+
     it('appends inside the caller’s transaction: committed together or not at all', async () => {
       const before = (await trail.head('acme')).lastSeq
       await expect(
