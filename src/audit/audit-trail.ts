@@ -35,7 +35,13 @@ import { AuditKeys, type AuditJwks, type AuditKeySource } from './audit-keys.js'
 import { AuditLog, lockHead, type AppendOptions, type AppendResult, type ChainHead } from './audit-log.js'
 import { PROOF_TYPE, type InclusionProof } from './audit-proof.js'
 import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
-import { verifyChain, type AuditProblem, type AuditVerifyReport, type ChainRecord } from './audit-verifier.js'
+import {
+  verifyChain,
+  verifyChainPaged,
+  type AuditProblem,
+  type AuditVerifyReport,
+  type ChainRecord,
+} from './audit-verifier.js'
 import { canonicalJson } from './canonical-json.js'
 import { MERKLE_LEAF_SPAN, merklePath, merkleSpanLeaves } from './merkle-tree.js'
 
@@ -348,10 +354,6 @@ export class AuditTrail implements AuditSink {
         merkleRoot: String(r.merkle_root),
       },
     }))
-    const records: ChainRecord[] = []
-    for await (const batch of this.#eventRows(tenantId, head.purgedThroughSeq + 1, Number.MAX_SAFE_INTEGER)) {
-      for (const row of batch) records.push(recordOf(row, tenantId))
-    }
     const extra: AuditProblem[] = []
     if (this.#anchors !== undefined) {
       const lastN = checkpoints.length === 0 ? 0 : checkpoints[checkpoints.length - 1]!.columns.n
@@ -368,17 +370,36 @@ export class AuditTrail implements AuditSink {
       }
     }
     const signedLast = checkpoints.length === 0 ? 0 : checkpoints[checkpoints.length - 1]!.columns.toSeq
-    return verifyChain({
+    const startSeq = head.purgedThroughSeq + 1
+    const common = {
       tenantId,
       source: 'database',
       jwks: await this.jwks(),
       checkpoints,
-      records,
-      startSeq: head.purgedThroughSeq + 1,
+      startSeq,
       expectedLastSeq: Math.max(head.lastSeq, head.purgedThroughSeq),
-      ...(head.lastSeq >= signedLast && records.length > 0 ? { expectedHeadHash: head.lastHash } : {}),
       purgedThroughSeq: head.purgedThroughSeq,
       extraProblems: extra,
+    } as const
+    const rowsFrom = (fromSeq: number) => this.#eventRows(tenantId, fromSeq, Number.MAX_SAFE_INTEGER)
+    // An intact trail is verified page by page in bounded memory; only when something does
+    // not verify are all events read again, to find and name the first damage.
+    const intact = await verifyChainPaged({
+      ...common,
+      pages: (async function* () {
+        for await (const batch of rowsFrom(startSeq)) yield batch.map((row) => recordOf(row, tenantId))
+      })(),
+      ...(head.lastSeq >= signedLast ? { expectedHeadHash: head.lastHash } : {}),
+    })
+    if (intact !== undefined) return intact
+    const records: ChainRecord[] = []
+    for await (const batch of rowsFrom(startSeq)) {
+      for (const row of batch) records.push(recordOf(row, tenantId))
+    }
+    return verifyChain({
+      ...common,
+      records,
+      ...(head.lastSeq >= signedLast && records.length > 0 ? { expectedHeadHash: head.lastHash } : {}),
     })
   }
 

@@ -160,7 +160,83 @@ export async function verifyChain(input: ChainInput): Promise<AuditVerifyReport>
   }
 }
 
-async function checkCheckpoints(input: ChainInput, problems: AuditProblem[]): Promise<CheckpointPayload[]> {
+/**
+ * What {@link verifyChainPaged} is given: a {@link ChainInput} whose events come in pages
+ * (read once, in sequence order) instead of an array.
+ *
+ * @internal
+ */
+export interface PagedChainInput extends Omit<ChainInput, 'records'> {
+  readonly pages: AsyncIterable<readonly ChainRecord[]>
+}
+
+/**
+ * Verifies an intact trail in one pass over pages of events, holding one page and one
+ * checkpoint's leaves at a time, so memory does not grow with the chain. Returns the report
+ * when everything verifies; returns `undefined` as soon as anything does not (a checkpoint
+ * problem, a broken link, a sequence number or key column out of place, a signed head or
+ * Merkle root that does not match, a count that differs), and the caller then runs
+ * {@link verifyChain} over all events to name the damage.
+ *
+ * @internal
+ */
+export async function verifyChainPaged(input: PagedChainInput): Promise<AuditVerifyReport | undefined> {
+  const problems: AuditProblem[] = [...(input.extraProblems ?? [])]
+  const valid = await checkCheckpoints(input, problems)
+  if (problems.length > 0) return undefined
+  let prev = '0'.repeat(64)
+  if (input.startSeq > 1) {
+    const anchor = valid.find((c) => c.toSeq === input.startSeq - 1)
+    if (anchor === undefined) return undefined
+    prev = anchor.headHash
+  }
+  // The signed checkpoints the events must match, in order; the first may not start
+  // before the checked events do.
+  const due = valid.filter((c) => c.toSeq >= input.startSeq)
+  if (due.length > 0 && due[0]!.fromSeq < input.startSeq) return undefined
+  let next = 0
+  let leaves: string[] = []
+  let seq = input.startSeq
+  let last: ChainRecord | undefined
+  for await (const page of input.pages) {
+    for (const r of page) {
+      if (r.columnsOk === false || chainHash(prev, r.canonical) !== r.hash) return undefined
+      if (input.source === 'database' && seqOf(r) !== seq) return undefined
+      const c = due[next]
+      if (c !== undefined && seq >= c.fromSeq) {
+        leaves.push(r.hash)
+        if (seq === c.toSeq) {
+          if (r.hash !== c.headHash || checkpointMerkleRoot(leaves, c.v) !== c.merkleRoot) return undefined
+          leaves = []
+          next += 1
+        }
+      }
+      prev = r.hash
+      last = r
+      seq += 1
+    }
+  }
+  const n = seq - input.startSeq
+  if (n === 0 || n !== input.expectedLastSeq - input.startSeq + 1 || next !== due.length) return undefined
+  if (input.expectedHeadHash !== undefined && last!.hash !== input.expectedHeadHash) return undefined
+  return {
+    ok: true,
+    tenantId: input.tenantId,
+    source: input.source,
+    eventsChecked: n,
+    firstSeq: input.startSeq,
+    lastSeq: input.startSeq + n - 1,
+    checkpointsChecked: input.checkpoints.length,
+    signedThroughSeq: valid.length === 0 ? 0 : valid[valid.length - 1]!.toSeq,
+    purged: input.purgedThroughSeq > 0 ? [{ fromSeq: 1, toSeq: input.purgedThroughSeq }] : [],
+    problems: [],
+  }
+}
+
+async function checkCheckpoints(
+  input: Omit<ChainInput, 'records'>,
+  problems: AuditProblem[],
+): Promise<CheckpointPayload[]> {
   const valid: CheckpointPayload[] = []
   let expectedN = 1
   let expectedFrom = 1

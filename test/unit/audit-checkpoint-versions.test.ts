@@ -10,7 +10,7 @@ import { chainHash, GENESIS_HASH } from '../../src/audit/audit-chain.js'
 import { jwsSignature, type CheckpointPayload } from '../../src/audit/audit-checkpoint.js'
 import { AuditKeys } from '../../src/audit/audit-keys.js'
 import { verifyInclusionProof, type InclusionProof } from '../../src/audit/audit-proof.js'
-import { verifyChain, type ChainRecord } from '../../src/audit/audit-verifier.js'
+import { verifyChain, verifyChainPaged, type ChainRecord } from '../../src/audit/audit-verifier.js'
 import { canonicalEvent, canonicalJson } from '../../src/audit/canonical-json.js'
 import {
   checkpointMerkleRoot,
@@ -147,6 +147,42 @@ describe('checkpoints of both versions', () => {
         ]),
       )
       expect(report.firstBad).toEqual({ seq: 31, kind: 'event-modified' })
+    }
+  })
+
+  it('paged verification gives the same report for an intact trail, and gives up on any damage', async () => {
+    const jws = await sign([
+      [1, 30, 1],
+      [31, 80, 2],
+    ])
+    const input = {
+      tenantId,
+      source: 'database' as const,
+      jwks: keys.jwks(),
+      checkpoints: jws.map((j) => ({ jws: j })),
+      startSeq: 1,
+      expectedLastSeq: records.length,
+      expectedHeadHash: records[records.length - 1]!.hash,
+      purgedThroughSeq: 0,
+    }
+    const numbered = records.map((r, i) => ({ ...r, seq: i + 1 }))
+    const pagesOf = async function* (list: ChainRecord[]) {
+      for (let i = 0; i < list.length; i += 7) yield list.slice(i, i + 7)
+    }
+    const full = await verifyChain({ ...input, records: numbered })
+    expect(full.ok).toBe(true)
+    expect(await verifyChainPaged({ ...input, pages: pagesOf(numbered) })).toEqual(full)
+
+    const damaged: ChainRecord[][] = [
+      numbered.map((r, i) => (i === 40 ? { ...r, canonical: r.canonical.replace('u-1', 'u-2') } : r)),
+      numbered.map((r, i) => (i === 40 ? { ...r, columnsOk: false } : r)),
+      numbered.map((r, i) => (i === 40 ? { ...r, seq: 40 } : r)),
+      numbered.filter((_, i) => i !== 89),
+      numbered.slice(0, 60), // ends inside a signed checkpoint
+    ]
+    for (const list of damaged) {
+      expect(await verifyChainPaged({ ...input, pages: pagesOf(list) })).toBeUndefined()
+      expect((await verifyChain({ ...input, records: list })).ok).toBe(false)
     }
   })
 
