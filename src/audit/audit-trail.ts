@@ -379,6 +379,8 @@ export class AuditTrail implements AuditSink {
       startSeq,
       expectedLastSeq: Math.max(head.lastSeq, head.purgedThroughSeq),
       purgedThroughSeq: head.purgedThroughSeq,
+      // The events run from the purged range to the head: the last purge must be recorded.
+      checkPurgeRecord: true,
       extraProblems: extra,
     } as const
     const rowsFrom = (fromSeq: number) => this.#eventRows(tenantId, fromSeq, Number.MAX_SAFE_INTEGER)

@@ -7,7 +7,8 @@
  *   match its content; or a signed checkpoint's head hash or Merkle root does not match its
  *   range although every link does (the chain was rewritten and re-hashed from some event
  *   on: the first sequence number of that checkpoint is the first that can be trusted no more);
- * - `event-deleted` — a sequence number is missing;
+ * - `event-deleted` — a sequence number is missing; or (online) events were removed as
+ *   purged beyond what the last `purge.run` event records;
  * - `event-inserted` — an event repeats a sequence number, or lies beyond the head;
  * - `event-reordered` — events appear out of sequence order;
  * - `events-truncated` — the chain ends before its head (or a signed checkpoint) says;
@@ -117,6 +118,12 @@ export interface ChainInput {
   /** The last checkpoint number that must be present, when known from a trusted place. */
   readonly expectedLastCheckpoint?: number
   readonly purgedThroughSeq: number
+  /**
+   * True when the events run from just after the purged range to the head: then a purge
+   * must be recorded among them, by a `purge.run` event whose `details.purgedThroughSeq`
+   * reaches `purgedThroughSeq`.
+   */
+  readonly checkPurgeRecord?: boolean
   /** Extra problems the caller found (anchors, manifest). */
   readonly extraProblems?: readonly AuditProblem[]
 }
@@ -141,6 +148,12 @@ export async function verifyChain(input: ChainInput): Promise<AuditVerifyReport>
   }
   const eventProblem = checkEvents(input, valid, startPrev)
   if (eventProblem !== undefined) problems.push(eventProblem)
+  if (input.checkPurgeRecord === true) {
+    let recorded = 0
+    for (const r of input.records) recorded = Math.max(recorded, recordedPurge(r))
+    const purgeProblem = unrecordedPurge(input, recorded)
+    if (purgeProblem !== undefined) problems.push(purgeProblem)
+  }
 
   problems.sort((a, b) => a.seq - b.seq)
   const first = problems[0]
@@ -198,10 +211,12 @@ export async function verifyChainPaged(input: PagedChainInput): Promise<AuditVer
   let leaves: string[] = []
   let seq = input.startSeq
   let last: ChainRecord | undefined
+  let recorded = 0
   for await (const page of input.pages) {
     for (const r of page) {
       if (r.columnsOk === false || chainHash(prev, r.canonical) !== r.hash) return undefined
       if (input.source === 'database' && seqOf(r) !== seq) return undefined
+      if (input.checkPurgeRecord === true) recorded = Math.max(recorded, recordedPurge(r))
       const c = due[next]
       if (c !== undefined && seq >= c.fromSeq) {
         leaves.push(r.hash)
@@ -219,6 +234,7 @@ export async function verifyChainPaged(input: PagedChainInput): Promise<AuditVer
   const n = seq - input.startSeq
   if (n === 0 || n !== input.expectedLastSeq - input.startSeq + 1 || next !== due.length) return undefined
   if (input.expectedHeadHash !== undefined && last!.hash !== input.expectedHeadHash) return undefined
+  if (input.checkPurgeRecord === true && unrecordedPurge(input, recorded) !== undefined) return undefined
   return {
     ok: true,
     tenantId: input.tenantId,
@@ -421,6 +437,34 @@ function classify(
     kind: 'event-modified',
     seq: Math.max(input.startSeq, e - 1),
     message: `the last event's hash differs from the signed head`,
+  }
+}
+
+// An event's canonical JSON starts with its first member, `action`.
+const PURGE_RUN_PREFIX = '{"action":"purge.run",'
+
+/** The `purgedThroughSeq` a `purge.run` event records; 0 for any other event. */
+function recordedPurge(record: ChainRecord): number {
+  if (!record.canonical.startsWith(PURGE_RUN_PREFIX)) return 0
+  try {
+    const through = (JSON.parse(record.canonical) as { details?: { purgedThroughSeq?: unknown } }).details
+      ?.purgedThroughSeq
+    return Number.isSafeInteger(through) ? (through as number) : 0
+  } catch {
+    return 0
+  }
+}
+
+/** The problem when the purged range reaches beyond what `purge.run` events record. */
+function unrecordedPurge(
+  input: Pick<ChainInput, 'purgedThroughSeq'>,
+  recorded: number,
+): AuditProblem | undefined {
+  if (input.purgedThroughSeq <= recorded) return undefined
+  return {
+    kind: 'event-deleted',
+    seq: recorded + 1,
+    message: `events ${recorded + 1}..${input.purgedThroughSeq} are gone as purged, but no purge.run event records a purge through ${input.purgedThroughSeq}`,
   }
 }
 

@@ -267,6 +267,28 @@ for (const stack of STACKS) {
         purged: [{ fromSeq: 1, toSeq: 25 }],
       })
     })
+
+    it('events removed as purged without a purge.run event recording it are reported deleted', async () => {
+      for (let i = 0; i < 30; i++) await trail.append(event('delta', i))
+      await trail.checkpoint('delta', { force: true }) // 1..10, 11..20, 21..30
+      // Someone with database access moves the purged mark and deletes what it covers.
+      const db = tenantDb(database.db, 'delta')
+      await db
+        .updateTable('cw_audit_heads')
+        .set({ purged_through_seq: 20 })
+        .where('tenant_id', '=', 'delta')
+        .execute()
+      await db.deleteFrom('cw_audit_events').where('tenant_id', '=', 'delta').where('seq', '<=', 20).execute()
+      const report = await trail.verify({ tenantId: 'delta' })
+      expect(report).toMatchObject({ ok: false, firstBad: { seq: 1, kind: 'event-deleted' } })
+      // A purge through retention records itself, and the trail verifies again.
+      const purge = await trail.purge({ tenantId: 'delta', olderThan: new Date(clock.now().getTime() + 1) })
+      expect(purge).toMatchObject({ status: 'purged', purgedThroughSeq: 30 })
+      expect(await trail.verify({ tenantId: 'delta' })).toMatchObject({
+        ok: true,
+        purged: [{ fromSeq: 1, toSeq: 30 }],
+      })
+    })
   })
 }
 
