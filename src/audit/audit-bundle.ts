@@ -21,13 +21,20 @@
  */
 import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
 import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
 import yazl from 'yazl'
 import { CallwardenError } from '../errors.js'
 import { MANIFEST_JWS_TYPE } from './audit-checkpoint.js'
 import { parseJwks, verifyJws, type AuditJwks } from './audit-keys.js'
-import { verifyChain, type AuditProblem, type AuditVerifyReport, type ChainRecord } from './audit-verifier.js'
+import {
+  verifyChain,
+  verifyChainPaged,
+  type AuditProblem,
+  type AuditVerifyReport,
+  type ChainRecord,
+} from './audit-verifier.js'
 
 /** The bundle format version. */
 export const BUNDLE_VERSION = 1
@@ -98,6 +105,8 @@ export interface ReadBundle {
 
 const ENTRIES = ['manifest.json', 'manifest.jws', 'jwks.json', 'checkpoints.jsonl', 'events.jsonl'] as const
 const PREFIX = '{"event":'
+/** Events per page when a bundle is read in pages. */
+const EVENT_PAGE = 5000
 const HASH_KEY = ',"hash":"'
 
 function bundleInvalid(message: string, cause?: unknown): CallwardenError {
@@ -106,21 +115,34 @@ function bundleInvalid(message: string, cause?: unknown): CallwardenError {
 
 /** Reads a bundle file; throws `ERR_AUDIT_BUNDLE_INVALID` when it is not one. */
 export async function readBundle(path: string): Promise<ReadBundle> {
-  const entries = await unzip(path)
+  const zip = await openZip(path)
+  try {
+    const head = await readBundleHead(zip, path)
+    const events: ChainRecord[] = []
+    for await (const page of eventPages(zip, path)) for (const record of page) events.push(record)
+    return { ...head, events }
+  } finally {
+    zip.close()
+  }
+}
+
+/** Everything of a bundle but its events. */
+async function readBundleHead(zip: OpenZip, path: string): Promise<Omit<ReadBundle, 'events'>> {
   for (const name of ENTRIES) {
-    if (!entries.has(name))
+    if (!zip.has(name))
       throw bundleInvalid(`'${path}' has no ${name}; an audit bundle holds ${ENTRIES.join(', ')}`)
   }
-  const text = (name: string) => entries.get(name)!.toString('utf8')
+  const text = async (name: string) => (await zip.read(name)).toString('utf8')
   let manifest: BundleManifest
   let jwksValue: unknown
   try {
-    manifest = JSON.parse(text('manifest.json')) as BundleManifest
-    jwksValue = JSON.parse(text('jwks.json'))
+    manifest = JSON.parse(await text('manifest.json')) as BundleManifest
+    jwksValue = JSON.parse(await text('jwks.json'))
   } catch (cause) {
+    if (cause instanceof CallwardenError) throw cause
     throw bundleInvalid(`'${path}': manifest.json or jwks.json is not JSON`, cause)
   }
-  const checkpoints = text('checkpoints.jsonl')
+  const checkpoints = (await text('checkpoints.jsonl'))
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line, i) => {
@@ -131,24 +153,52 @@ export async function readBundle(path: string): Promise<ReadBundle> {
         throw bundleInvalid(`'${path}': checkpoints.jsonl line ${i + 1} is not JSON`, cause)
       }
     })
-  const body = text('events.jsonl')
-  const events: ChainRecord[] = []
-  let start = 0
-  while (start < body.length) {
-    let end = body.indexOf('\n', start)
-    if (end === -1) end = body.length
-    const line = body.slice(start, end)
-    start = end + 1
-    if (line.length === 0) continue
-    events.push(splitEventLine(line, events.length + 1, path))
-  }
   return {
     manifest,
-    manifestJws: text('manifest.jws').trim(),
+    manifestJws: (await text('manifest.jws')).trim(),
     jwks: parseJwks(jwksValue, `${path} jwks.json`),
     checkpoints,
-    events,
   }
+}
+
+/** The events of a bundle in pages, streamed from the zip: memory holds one page. */
+async function* eventPages(zip: OpenZip, path: string): AsyncGenerator<ChainRecord[]> {
+  const decoder = new StringDecoder('utf8')
+  let rest = ''
+  let count = 0
+  let page: ChainRecord[] = []
+  const take = (line: string) => {
+    if (line.length > 0) page.push(splitEventLine(line, (count += 1), path))
+  }
+  const source = await zip.stream('events.jsonl')
+  const chunks = source[Symbol.asyncIterator]()
+  // A reader that stops early (verification gave up) must not leave the entry's stream open.
+  try {
+    for (;;) {
+      let next: IteratorResult<unknown>
+      try {
+        next = await chunks.next()
+      } catch (cause) {
+        throw bundleInvalid(`'${path}': cannot read events.jsonl`, cause)
+      }
+      if (next.done === true) break
+      const body = rest + decoder.write(next.value as Buffer)
+      let start = 0
+      for (let end = body.indexOf('\n'); end !== -1; end = body.indexOf('\n', start)) {
+        take(body.slice(start, end))
+        start = end + 1
+      }
+      rest = body.slice(start)
+      if (page.length >= EVENT_PAGE) {
+        yield page
+        page = []
+      }
+    }
+  } finally {
+    source.destroy()
+  }
+  take(rest + decoder.end())
+  if (page.length > 0) yield page
 }
 
 /**
@@ -200,9 +250,35 @@ export async function verifyBundle(
   path: string,
   options: VerifyBundleOptions = {},
 ): Promise<BundleVerifyReport> {
+  const trustedKeys = options.jwks === undefined ? 'bundle' : 'supplied'
+  // An intact bundle is verified while its events stream from the zip, a page at a time;
+  // anything else is read whole and verified again, to name the damage.
+  const zip = await openZip(path)
+  try {
+    const head = await readBundleHead(zip, path)
+    const jwks = options.jwks ?? head.jwks
+    const signed = await verifyJws(head.manifestJws, MANIFEST_JWS_TYPE, jwks)
+    const manifest = signed.ok ? (signed.payload as BundleManifest) : undefined
+    if (manifest !== undefined) {
+      const intact = await verifyChainPaged({
+        tenantId: manifest.tenantId,
+        source: 'bundle',
+        jwks,
+        checkpoints: head.checkpoints,
+        pages: eventPages(zip, path),
+        startSeq: manifest.fromSeq,
+        expectedLastSeq: manifest.toSeq,
+        ...(manifest.eventCount > 0 ? { expectedHeadHash: manifest.headHash } : {}),
+        expectedLastCheckpoint: manifest.lastCheckpoint,
+        purgedThroughSeq: manifest.purgedThroughSeq,
+      })
+      if (intact !== undefined) return { ...intact, trustedKeys }
+    }
+  } finally {
+    zip.close()
+  }
   const bundle = await readBundle(path)
   const jwks = options.jwks ?? bundle.jwks
-  const trustedKeys = options.jwks === undefined ? 'bundle' : 'supplied'
   const signed = await verifyJws(bundle.manifestJws, MANIFEST_JWS_TYPE, jwks)
   const manifest = signed.ok ? (signed.payload as BundleManifest) : undefined
   if (manifest === undefined || !signed.ok) {
@@ -241,37 +317,55 @@ export async function verifyBundle(
   return { ...report, trustedKeys }
 }
 
-async function unzip(path: string): Promise<Map<string, Buffer>> {
+/** A zip file opened for reading single entries, whole or as a stream. */
+interface OpenZip {
+  has(name: string): boolean
+  read(name: string): Promise<Buffer>
+  stream(name: string): Promise<Readable>
+  close(): void
+}
+
+async function openZip(path: string): Promise<OpenZip> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true }, (error, file) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, file) =>
       error ? reject(bundleInvalid(`'${path}' is not a readable zip file`, error)) : resolve(file),
     ),
   )
-  const entries = new Map<string, Buffer>()
+  const entries = new Map<string, yauzl.Entry>()
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (error) => reject(bundleInvalid(`'${path}' is a damaged zip file`, error)))
       zip.on('end', () => resolve())
       zip.on('entry', (entry: yauzl.Entry) => {
-        if (!(ENTRIES as readonly string[]).includes(entry.fileName)) {
-          zip.readEntry()
-          return
-        }
-        zip.openReadStream(entry, (error, stream) => {
-          if (error) return reject(bundleInvalid(`'${path}': cannot read ${entry.fileName}`, error))
-          const chunks: Buffer[] = []
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-          stream.on('error', (e) => reject(bundleInvalid(`'${path}': cannot read ${entry.fileName}`, e)))
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks))
-            zip.readEntry()
-          })
-        })
+        if ((ENTRIES as readonly string[]).includes(entry.fileName)) entries.set(entry.fileName, entry)
+        zip.readEntry()
       })
       zip.readEntry()
     })
-  } finally {
+  } catch (error) {
     zip.close()
+    throw error
   }
-  return entries
+  const stream = (name: string) =>
+    new Promise<Readable>((resolve, reject) =>
+      zip.openReadStream(entries.get(name)!, (error, s) =>
+        error ? reject(bundleInvalid(`'${path}': cannot read ${name}`, error)) : resolve(s),
+      ),
+    )
+  return {
+    has: (name) => entries.has(name),
+    stream,
+    read: async (name) => {
+      const chunks: Buffer[] = []
+      try {
+        for await (const chunk of await stream(name)) chunks.push(chunk as Buffer)
+      } catch (cause) {
+        throw cause instanceof CallwardenError
+          ? cause
+          : bundleInvalid(`'${path}': cannot read ${name}`, cause)
+      }
+      return Buffer.concat(chunks)
+    },
+    close: () => zip.close(),
+  }
 }

@@ -10,12 +10,21 @@ export const CHECKPOINT_JWS_TYPE = 'cw-audit-checkpoint'
 export const MANIFEST_JWS_TYPE = 'cw-audit-manifest'
 
 /**
+ * The checkpoint format written now. Version 2 signs a version 2 Merkle root (leaves of
+ * up to 16 chain hashes); version 1 checkpoints (a leaf per chain hash) stay valid.
+ */
+export const CHECKPOINT_VERSION = 2
+/** The checkpoint formats verification accepts; each names its Merkle tree version. */
+export const CHECKPOINT_VERSIONS = [1, 2] as const
+
+/**
  * The payload of checkpoint `n` of a tenant: it covers events `fromSeq..toSeq` (the ones
  * after the previous checkpoint), and is linked to the previous checkpoint by that one's
  * signature, so a checkpoint cannot be removed from the middle unnoticed.
  */
 export interface CheckpointPayload {
-  readonly v: number
+  /** The format, one of {@link CHECKPOINT_VERSIONS}; also the Merkle tree's version. */
+  readonly v: 1 | 2
   readonly tenantId: string
   /** 1, 2, 3, ... per tenant. */
   readonly n: number
@@ -23,7 +32,10 @@ export interface CheckpointPayload {
   readonly toSeq: number
   /** The chain hash of event `toSeq`. */
   readonly headHash: string
-  /** The RFC 6962 Merkle root over the chain hashes of `fromSeq..toSeq`. */
+  /**
+   * The RFC 6962 Merkle root over the chain hashes of `fromSeq..toSeq`: in version 2 over
+   * leaves of up to 16 consecutive hashes, in version 1 with a leaf per hash.
+   */
   readonly merkleRoot: string
   /** The signature (third JWS segment) of checkpoint `n - 1`; `null` for the first. */
   readonly prevSignature: string | null
@@ -59,5 +71,23 @@ export function asCheckpointPayload(value: unknown): CheckpointPayload | undefin
   )
   const strings = ['tenantId', 'headHash', 'merkleRoot', 'issuedAt'].every((k) => typeof p[k] === 'string')
   const prev = p.prevSignature === null || typeof p.prevSignature === 'string'
-  return ints && strings && prev ? (p as unknown as CheckpointPayload) : undefined
+  const known = (CHECKPOINT_VERSIONS as readonly unknown[]).includes(p.v)
+  return ints && strings && prev && known ? (p as unknown as CheckpointPayload) : undefined
+}
+
+/**
+ * The format version a stored checkpoint JWS says it has (its payload read without
+ * checking the signature: for choosing how to build a proof, never for trusting it).
+ *
+ * @internal
+ */
+export function checkpointVersion(jws: string): number {
+  try {
+    const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      v?: unknown
+    }
+    return typeof payload.v === 'number' ? payload.v : Number.NaN
+  } catch {
+    return Number.NaN
+  }
 }

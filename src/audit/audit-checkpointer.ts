@@ -19,6 +19,7 @@ import type { Lease, LeaseManager } from '../store/lease-manager.js'
 import { GENESIS_HASH, chainHash } from './audit-chain.js'
 import {
   CHECKPOINT_JWS_TYPE,
+  CHECKPOINT_VERSION,
   jwsSignature,
   type CheckpointPayload,
   type StoredCheckpoint,
@@ -26,7 +27,7 @@ import {
 import type { AuditKeys } from './audit-keys.js'
 import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
 import { canonicalJson } from './canonical-json.js'
-import { merkleRoot } from './merkle-tree.js'
+import { checkpointMerkleRoot } from './merkle-tree.js'
 
 /** How checkpoint anchors are locked in the object store. */
 export const ANCHOR_LOCK_MODES = ['COMPLIANCE', 'GOVERNANCE', 'off'] as const
@@ -268,13 +269,13 @@ export class AuditCheckpointer {
     const keys = await this.#keys()
     const now = this.#clock.now()
     const payload: CheckpointPayload = {
-      v: 1,
+      v: CHECKPOINT_VERSION,
       tenantId,
       n: range.n,
       fromSeq: range.fromSeq,
       toSeq: range.toSeq,
       headHash: prev,
-      merkleRoot: merkleRoot(leaves),
+      merkleRoot: checkpointMerkleRoot(leaves, CHECKPOINT_VERSION),
       prevSignature: range.prevSignature,
       issuedAt: now.toISOString(),
     }

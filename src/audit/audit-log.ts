@@ -2,14 +2,16 @@
  * The append side of the audit trail: validates events, gives each its tenant's next
  * sequence number and chain hash, and stores it, with group commit.
  *
- * Concurrency: the tenant's `cw_audit_heads` row is locked at the start of every append
- * transaction (`SELECT … FOR UPDATE` on MySQL/MariaDB; on SQLite a write to the row, which
- * takes the database's write lock at once, as `BEGIN IMMEDIATE` would), so appenders in any
- * number of processes extend one chain in turn. The primary key (tenant_id, seq) is the
- * backstop: a second event with a taken number fails instead of forking the chain.
+ * Concurrency: the tenant's `cw_audit_heads` row is locked by the first statement of every
+ * append transaction, so appenders in any number of processes extend one chain in turn.
+ * When this process wrote the head last, that statement is the head's update itself,
+ * conditional on the head still being what this process wrote (number and hash); otherwise
+ * `SELECT … FOR UPDATE` on MySQL/MariaDB, or on SQLite a write to the row, which takes the
+ * database's write lock at once, as `BEGIN IMMEDIATE` would. The primary key (tenant_id,
+ * seq) is the backstop: a second event with a taken number fails instead of forking the chain.
  *
  * Group commit: events appended concurrently in one process queue per tenant and are
- * written by one transaction (a multi-row insert and one head update); each caller's
+ * written by one transaction (one head update and one multi-row insert); each caller's
  * promise resolves after that transaction commits.
  *
  * @module
@@ -21,10 +23,11 @@ import { CallwardenError } from '../errors.js'
 import { CALL_EVENT_PII_FIELDS, SECRET_FIELDS } from '../logger.js'
 import type { SqlDialect } from '../store/database.js'
 import { insertIfAbsent, isDuplicateKeyError } from '../store/dialect-helpers.js'
-import type { AuditEvent, AuditEventInput, AuditSink } from './audit-event.js'
+import type { AuditEventInput, AuditSink } from './audit-event.js'
 import { GENESIS_HASH, chainHash } from './audit-chain.js'
+import { insertEventRows, type EventKeyColumns, type EventRow } from './audit-event-rows.js'
 import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
-import { canonicalEvent } from './canonical-json.js'
+import { canonicalEventFrom, canonicalEventParts, type CanonicalEventParts } from './canonical-json.js'
 import { prepareAuditEvent } from './validate-audit-event.js'
 
 /** Options of {@link AuditLog}. */
@@ -74,7 +77,18 @@ export interface ChainHead {
   readonly purgedThroughSeq: number
 }
 
-type Body = ReturnType<typeof prepareAuditEvent>
+/** A validated event, serialised as far as it can be before it has a place in the chain. */
+interface Body {
+  readonly tenantId: string
+  readonly parts: CanonicalEventParts
+  readonly columns: EventKeyColumns
+}
+
+/** A tenant's chain head as this process last wrote it. */
+interface KnownHead {
+  readonly lastSeq: number
+  readonly lastHash: string
+}
 
 interface Pending {
   readonly body: Body
@@ -87,7 +101,6 @@ interface TenantQueue {
   running: boolean
 }
 
-const INSERT_CHUNK = 500
 const RETRIES = 5
 
 /**
@@ -118,6 +131,7 @@ export class AuditLog implements AuditSink {
   readonly #maxBatch: number
   readonly #queues = new Map<string, TenantQueue>()
   readonly #knownHeads = new Set<string>()
+  readonly #lastWritten = new Map<string, KnownHead>()
   readonly #idle = new Set<() => void>()
 
   constructor(options: AuditLogOptions) {
@@ -138,7 +152,7 @@ export class AuditLog implements AuditSink {
    * the database fails.
    */
   async append(event: AuditEventInput, options: AppendOptions = {}): Promise<AppendResult> {
-    const body = prepareAuditEvent(event, this.#redact)
+    const body = bodyOf(prepareAuditEvent(event, this.#redact))
     if (options.trx !== undefined) {
       await this.#ensureHead(body.tenantId, options.trx)
       const [result] = await this.#write(options.trx, body.tenantId, [body])
@@ -226,74 +240,62 @@ export class AuditLog implements AuditSink {
     if (db === this.#db || this.#dialect === 'mysql') this.#knownHeads.add(tenantId)
   }
 
-  /** Sequences, hashes and inserts `bodies` in `trx`, which must be a transaction. */
+  /**
+   * Sequences, hashes and inserts `bodies` in `trx`, which must be a transaction.
+   *
+   * The transaction's first statement locks the tenant's head row. When this process wrote
+   * the head last, that statement is already the head's update, made conditional on the
+   * head being exactly as written (number and hash), and the events are sequenced before
+   * the transaction begins; otherwise (first write, or another process moved the head) the
+   * row is locked and read with `SELECT … FOR UPDATE` first. Either way the head cannot move
+   * between the check and the commit, and a batch is never chained onto a head it did not see.
+   */
   async #write(trx: Kysely<any>, tenantId: string, bodies: readonly Body[]): Promise<AppendResult[]> {
     const db = tenantDb(trx, tenantId)
-    const head = await lockHead(db, this.#dialect, tenantId)
-    if (head === undefined) {
-      throw new CallwardenError(
-        'ERR_AUDIT_CHAIN_CONFLICT',
-        `the chain head of tenant '${tenantId}' is missing`,
-      )
-    }
-    let seq = head.lastSeq
-    let prev = head.lastHash
     const now = this.#clock.now()
-    const ms = now.getTime()
-    const time = now.toISOString()
-    const rows: Record<string, unknown>[] = []
-    const results: AppendResult[] = []
-    for (const body of bodies) {
-      seq += 1
-      const event: AuditEvent = { ...body, seq, id: randomUUID(), time }
-      const canonical = canonicalEvent(event)
-      prev = chainHash(prev, canonical)
-      rows.push({
-        tenant_id: tenantId,
-        seq,
-        id: event.id,
-        time: ms,
-        actor_id: event.actor.id,
-        actor_role: event.actor.role,
-        action: event.action,
-        target_type: event.target.type,
-        target_id: event.target.id,
-        outcome: event.outcome,
-        body: canonical,
-        hash: prev,
-      })
-      results.push({ tenantId, seq, id: event.id, time, hash: prev })
+    const known = this.#lastWritten.get(tenantId)
+    this.#lastWritten.delete(tenantId)
+    let head: KnownHead | undefined
+    let rows: EventRow[] | undefined
+    if (known !== undefined) {
+      rows = sequence(known, bodies, now)
+      if (await moveHead(db, tenantId, known, rows, now)) head = known
     }
-    try {
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await db
-          .insertInto(AUDIT_TABLES.events)
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute()
+    if (head === undefined) {
+      head = await lockHead(db, this.#dialect, tenantId)
+      if (head === undefined) {
+        throw new CallwardenError(
+          'ERR_AUDIT_CHAIN_CONFLICT',
+          `the chain head of tenant '${tenantId}' is missing`,
+        )
       }
+      rows = sequence(head, bodies, now)
+      if (!(await moveHead(db, tenantId, head, rows, now))) {
+        throw new CallwardenError(
+          'ERR_AUDIT_CHAIN_CONFLICT',
+          `tenant '${tenantId}': the chain head moved from ${head.lastSeq} while locked; nothing was written`,
+        )
+      }
+    }
+    const written = rows!
+    try {
+      await insertEventRows(trx, this.#dialect, tenantId, written)
     } catch (error) {
       if (isDuplicateKeyError(error)) {
         throw new CallwardenError(
           'ERR_AUDIT_CHAIN_CONFLICT',
-          `tenant '${tenantId}': sequence numbers ${head.lastSeq + 1}..${seq} are already taken; nothing was written`,
+          `tenant '${tenantId}': sequence numbers ${head.lastSeq + 1}..${head.lastSeq + written.length} are already taken; nothing was written`,
           { cause: error },
         )
       }
       throw error
     }
-    const moved = await db
-      .updateTable(AUDIT_TABLES.heads)
-      .set({ last_seq: seq, last_hash: prev, updated_at: ms })
-      .where('tenant_id', '=', tenantId)
-      .where('last_seq', '=', head.lastSeq)
-      .executeTakeFirst()
-    if (Number(moved.numUpdatedRows) !== 1) {
-      throw new CallwardenError(
-        'ERR_AUDIT_CHAIN_CONFLICT',
-        `tenant '${tenantId}': the chain head moved from ${head.lastSeq} while locked; nothing was written`,
-      )
-    }
-    return results
+    const last = written[written.length - 1]!
+    // A hint for the next write only: if this transaction does not commit, the next
+    // conditional head update finds another head and falls back to locking and reading it.
+    this.#lastWritten.set(tenantId, { lastSeq: last.seq, lastHash: last.hash })
+    const time = now.toISOString()
+    return written.map((r) => ({ tenantId, seq: r.seq, id: r.id, time, hash: r.hash }))
   }
 
   async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
@@ -335,6 +337,62 @@ export async function lockHead(
   }
   const row = await query.executeTakeFirst()
   return row === undefined ? undefined : { lastSeq: Number(row.last_seq), lastHash: String(row.last_hash) }
+}
+
+function bodyOf(prepared: ReturnType<typeof prepareAuditEvent>): Body {
+  const e = prepared.event
+  return {
+    tenantId: e.tenantId,
+    parts: canonicalEventParts(e, prepared.detailsJson),
+    columns: {
+      actorId: e.actor.id,
+      actorRole: e.actor.role,
+      action: e.action,
+      targetType: e.target.type,
+      targetId: e.target.id,
+      outcome: e.outcome,
+    },
+  }
+}
+
+/** Gives `bodies` the sequence numbers, ids, time and chain hashes that follow `head`. */
+function sequence(head: KnownHead, bodies: readonly Body[], now: Date): EventRow[] {
+  const ms = now.getTime()
+  const time = now.toISOString()
+  let seq = head.lastSeq
+  let prev = head.lastHash
+  const rows: EventRow[] = new Array<EventRow>(bodies.length)
+  for (let i = 0; i < bodies.length; i++) {
+    const body = bodies[i]!
+    seq += 1
+    const id = randomUUID()
+    const canonical = canonicalEventFrom(body.parts, id, seq, time)
+    prev = chainHash(prev, canonical)
+    rows[i] = { seq, id, time: ms, columns: body.columns, body: canonical, hash: prev }
+  }
+  return rows
+}
+
+/**
+ * Moves the tenant's head from `from` to the last of `rows`, if it is still exactly `from`;
+ * the update locks the row for the rest of the transaction. True when it moved.
+ */
+async function moveHead(
+  db: Kysely<any>,
+  tenantId: string,
+  from: KnownHead,
+  rows: readonly EventRow[],
+  now: Date,
+): Promise<boolean> {
+  const last = rows[rows.length - 1]!
+  const moved = await db
+    .updateTable(AUDIT_TABLES.heads)
+    .set({ last_seq: last.seq, last_hash: last.hash, updated_at: now.getTime() })
+    .where('tenant_id', '=', tenantId)
+    .where('last_seq', '=', from.lastSeq)
+    .where('last_hash', '=', from.lastHash)
+    .executeTakeFirst()
+  return Number(moved.numUpdatedRows) === 1
 }
 
 function isTransient(error: unknown): boolean {

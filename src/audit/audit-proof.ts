@@ -9,23 +9,34 @@ import type { AuditEvent } from './audit-event.js'
 import { HASH_PATTERN, eventHash } from './audit-chain.js'
 import { asCheckpointPayload, CHECKPOINT_JWS_TYPE } from './audit-checkpoint.js'
 import { verifyJws, type AuditJwks } from './audit-keys.js'
-import { verifyMerklePath } from './merkle-tree.js'
+import { MERKLE_LEAF_SPAN, merkleSpanLeaf, verifyMerklePath } from './merkle-tree.js'
 
 /** The `type` of a proof document. */
 export const PROOF_TYPE = 'cw-audit-inclusion-proof'
 
-/** An inclusion proof. */
+/**
+ * An inclusion proof. Its version is the version of the checkpoint it proves against
+ * (and of that checkpoint's Merkle tree): in version 2 the leaf is the hash of the event's
+ * span of up to 16 chain hashes, given in `span`; in version 1 the leaf is the event's
+ * chain hash itself.
+ */
 export interface InclusionProof {
   readonly type: typeof PROOF_TYPE
-  readonly v: number
+  readonly v: 1 | 2
   /** The event, as recorded. */
   readonly event: AuditEvent
   /** The previous event's hash: the event's hash is SHA-256(prevHash ‖ canonical event). */
   readonly prevHash: string
-  /** The event's chain hash, the Merkle leaf. */
+  /** The event's chain hash. */
   readonly hash: string
-  /** The leaf's index in the checkpoint's tree (`seq - fromSeq`). */
+  /**
+   * Version 2: the chain hashes of the events from `fromSeq + 16 × leafIndex` on (at most
+   * 16) that the leaf covers, the event's among them at `(seq - fromSeq) mod 16`.
+   */
+  readonly span?: readonly string[]
+  /** The leaf's index in the checkpoint's tree: `⌊(seq - fromSeq) / 16⌋` (version 1: `seq - fromSeq`). */
   readonly leafIndex: number
+  /** The tree's leaves: `⌈events / 16⌉` (version 1: the checkpoint's events). */
   readonly treeSize: number
   /** Sibling hashes from the leaf up (RFC 9162). */
   readonly path: readonly string[]
@@ -71,7 +82,13 @@ export async function verifyInclusionProof(proof: InclusionProof, jwks: AuditJwk
   if (event.seq < cp.fromSeq || event.seq > cp.toSeq) {
     return { valid: false, reason: `checkpoint ${cp.n} covers ${cp.fromSeq}..${cp.toSeq}, not ${event.seq}` }
   }
-  if (proof.leafIndex !== event.seq - cp.fromSeq || proof.treeSize !== cp.toSeq - cp.fromSeq + 1) {
+  if (proof.v !== cp.v) {
+    return { valid: false, reason: `a version ${proof.v} proof cannot use a version ${cp.v} checkpoint` }
+  }
+  const position = event.seq - cp.fromSeq
+  const count = cp.toSeq - cp.fromSeq + 1
+  const span = cp.v === 1 ? 1 : MERKLE_LEAF_SPAN
+  if (proof.leafIndex !== Math.floor(position / span) || proof.treeSize !== Math.ceil(count / span)) {
     return { valid: false, reason: 'the leaf index or tree size does not match the checkpoint' }
   }
   let hash: string
@@ -80,8 +97,19 @@ export async function verifyInclusionProof(proof: InclusionProof, jwks: AuditJwk
   } catch (error) {
     return { valid: false, reason: `the event is not JSON: ${(error as Error).message}` }
   }
-  if (hash !== proof.hash) return { valid: false, reason: 'the event does not hash to the leaf' }
-  if (!verifyMerklePath(hash, proof.leafIndex, proof.treeSize, proof.path, cp.merkleRoot)) {
+  if (hash !== proof.hash) return { valid: false, reason: 'the event does not hash to its chain hash' }
+  let leaf = hash
+  if (cp.v === 2) {
+    const hashes = proof.span ?? []
+    if (hashes.length !== Math.min(MERKLE_LEAF_SPAN, count - MERKLE_LEAF_SPAN * proof.leafIndex)) {
+      return { valid: false, reason: 'the span does not have the length its place in the checkpoint needs' }
+    }
+    if (hashes[position % MERKLE_LEAF_SPAN] !== hash) {
+      return { valid: false, reason: 'the event’s chain hash is not in its place in the span' }
+    }
+    leaf = merkleSpanLeaf(hashes)
+  }
+  if (!verifyMerklePath(leaf, proof.leafIndex, proof.treeSize, proof.path, cp.merkleRoot)) {
     return { valid: false, reason: `the path does not lead to checkpoint ${cp.n}'s Merkle root` }
   }
   return { valid: true, tenantId: cp.tenantId, seq: event.seq, checkpoint: cp.n, kid: signed.kid }
@@ -94,6 +122,7 @@ export function assertProofShape(value: unknown): asserts value is InclusionProo
     p !== null &&
     typeof p === 'object' &&
     p.type === PROOF_TYPE &&
+    (p.v === 1 || (p.v === 2 && Array.isArray(p.span) && p.span.every((h) => isHash(h)))) &&
     typeof p.event === 'object' &&
     p.event !== null &&
     Number.isSafeInteger((p.event as { seq?: unknown }).seq) &&
@@ -104,12 +133,16 @@ export function assertProofShape(value: unknown): asserts value is InclusionProo
     Number.isSafeInteger(p.leafIndex) &&
     Number.isSafeInteger(p.treeSize) &&
     Array.isArray(p.path) &&
-    p.path.every((h) => typeof h === 'string' && HASH_PATTERN.test(h)) &&
+    p.path.every((h) => isHash(h)) &&
     typeof p.checkpoint === 'string'
   if (!ok) {
     throw new CallwardenError(
       'ERR_AUDIT_BUNDLE_INVALID',
-      `not an inclusion proof; expected { type: '${PROOF_TYPE}', event, prevHash, hash, leafIndex, treeSize, path, checkpoint }`,
+      `not an inclusion proof; expected { type: '${PROOF_TYPE}', v: 1 | 2, event, prevHash, hash, span (v 2), leafIndex, treeSize, path, checkpoint }`,
     )
   }
+}
+
+function isHash(value: unknown): boolean {
+  return typeof value === 'string' && HASH_PATTERN.test(value)
 }

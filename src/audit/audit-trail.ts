@@ -30,14 +30,20 @@ import {
   type AnchorLockMode,
   type CheckpointRunResult,
 } from './audit-checkpointer.js'
-import { MANIFEST_JWS_TYPE, type StoredCheckpoint } from './audit-checkpoint.js'
+import { MANIFEST_JWS_TYPE, checkpointVersion, type StoredCheckpoint } from './audit-checkpoint.js'
 import { AuditKeys, type AuditJwks, type AuditKeySource } from './audit-keys.js'
 import { AuditLog, lockHead, type AppendOptions, type AppendResult, type ChainHead } from './audit-log.js'
 import { PROOF_TYPE, type InclusionProof } from './audit-proof.js'
 import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
-import { verifyChain, type AuditProblem, type AuditVerifyReport, type ChainRecord } from './audit-verifier.js'
+import {
+  verifyChain,
+  verifyChainPaged,
+  type AuditProblem,
+  type AuditVerifyReport,
+  type ChainRecord,
+} from './audit-verifier.js'
 import { canonicalJson } from './canonical-json.js'
-import { merklePath } from './merkle-tree.js'
+import { MERKLE_LEAF_SPAN, merklePath, merkleSpanLeaves } from './merkle-tree.js'
 
 /** Options of {@link AuditTrail}. */
 export interface AuditTrailOptions {
@@ -348,10 +354,6 @@ export class AuditTrail implements AuditSink {
         merkleRoot: String(r.merkle_root),
       },
     }))
-    const records: ChainRecord[] = []
-    for await (const batch of this.#eventRows(tenantId, head.purgedThroughSeq + 1, Number.MAX_SAFE_INTEGER)) {
-      for (const row of batch) records.push(recordOf(row, tenantId))
-    }
     const extra: AuditProblem[] = []
     if (this.#anchors !== undefined) {
       const lastN = checkpoints.length === 0 ? 0 : checkpoints[checkpoints.length - 1]!.columns.n
@@ -368,17 +370,38 @@ export class AuditTrail implements AuditSink {
       }
     }
     const signedLast = checkpoints.length === 0 ? 0 : checkpoints[checkpoints.length - 1]!.columns.toSeq
-    return verifyChain({
+    const startSeq = head.purgedThroughSeq + 1
+    const common = {
       tenantId,
       source: 'database',
       jwks: await this.jwks(),
       checkpoints,
-      records,
-      startSeq: head.purgedThroughSeq + 1,
+      startSeq,
       expectedLastSeq: Math.max(head.lastSeq, head.purgedThroughSeq),
-      ...(head.lastSeq >= signedLast && records.length > 0 ? { expectedHeadHash: head.lastHash } : {}),
       purgedThroughSeq: head.purgedThroughSeq,
+      // The events run from the purged range to the head: the last purge must be recorded.
+      checkPurgeRecord: true,
       extraProblems: extra,
+    } as const
+    const rowsFrom = (fromSeq: number) => this.#eventRows(tenantId, fromSeq, Number.MAX_SAFE_INTEGER)
+    // An intact trail is verified page by page in bounded memory; only when something does
+    // not verify are all events read again, to find and name the first damage.
+    const intact = await verifyChainPaged({
+      ...common,
+      pages: (async function* () {
+        for await (const batch of rowsFrom(startSeq)) yield batch.map((row) => recordOf(row, tenantId))
+      })(),
+      ...(head.lastSeq >= signedLast ? { expectedHeadHash: head.lastHash } : {}),
+    })
+    if (intact !== undefined) return intact
+    const records: ChainRecord[] = []
+    for await (const batch of rowsFrom(startSeq)) {
+      for (const row of batch) records.push(recordOf(row, tenantId))
+    }
+    return verifyChain({
+      ...common,
+      records,
+      ...(head.lastSeq >= signedLast && records.length > 0 ? { expectedHeadHash: head.lastHash } : {}),
     })
   }
 
@@ -520,19 +543,26 @@ export class AuditTrail implements AuditSink {
     if (prevHash === undefined)
       throw unavailable(`the hash before event ${seq} of tenant '${tenantId}' is unknown`)
     const index = seq - cp.fromSeq
-    return {
+    const hashes = inRange.map((l) => String(l.hash))
+    const common = {
       type: PROOF_TYPE,
-      v: 1,
       event: JSON.parse(String(target.body)) as AuditEvent,
       prevHash: String(prevHash),
       hash: String(target.hash),
-      leafIndex: index,
-      treeSize: inRange.length,
-      path: merklePath(
-        inRange.map((l) => String(l.hash)),
-        index,
-      ),
       checkpoint: cp.jws,
+    } as const
+    if (checkpointVersion(cp.jws) === 1) {
+      return { ...common, v: 1, leafIndex: index, treeSize: hashes.length, path: merklePath(hashes, index) }
+    }
+    const leafIndex = Math.floor(index / MERKLE_LEAF_SPAN)
+    const spanLeaves = merkleSpanLeaves(hashes)
+    return {
+      ...common,
+      v: 2,
+      span: hashes.slice(leafIndex * MERKLE_LEAF_SPAN, (leafIndex + 1) * MERKLE_LEAF_SPAN),
+      leafIndex,
+      treeSize: spanLeaves.length,
+      path: merklePath(spanLeaves, leafIndex),
     }
   }
 

@@ -7,7 +7,8 @@
  *   match its content; or a signed checkpoint's head hash or Merkle root does not match its
  *   range although every link does (the chain was rewritten and re-hashed from some event
  *   on: the first sequence number of that checkpoint is the first that can be trusted no more);
- * - `event-deleted` — a sequence number is missing;
+ * - `event-deleted` — a sequence number is missing; or (online) events were removed as
+ *   purged beyond what the last `purge.run` event records;
  * - `event-inserted` — an event repeats a sequence number, or lies beyond the head;
  * - `event-reordered` — events appear out of sequence order;
  * - `events-truncated` — the chain ends before its head (or a signed checkpoint) says;
@@ -30,7 +31,7 @@ import {
   type CheckpointPayload,
 } from './audit-checkpoint.js'
 import { verifyJws, type AuditJwks } from './audit-keys.js'
-import { merkleRoot } from './merkle-tree.js'
+import { checkpointMerkleRoot } from './merkle-tree.js'
 
 /** The kinds of damage verification reports. */
 export const AUDIT_DAMAGE_KINDS = [
@@ -117,6 +118,12 @@ export interface ChainInput {
   /** The last checkpoint number that must be present, when known from a trusted place. */
   readonly expectedLastCheckpoint?: number
   readonly purgedThroughSeq: number
+  /**
+   * True when the events run from just after the purged range to the head: then a purge
+   * must be recorded among them, by a `purge.run` event whose `details.purgedThroughSeq`
+   * reaches `purgedThroughSeq`.
+   */
+  readonly checkPurgeRecord?: boolean
   /** Extra problems the caller found (anchors, manifest). */
   readonly extraProblems?: readonly AuditProblem[]
 }
@@ -141,6 +148,12 @@ export async function verifyChain(input: ChainInput): Promise<AuditVerifyReport>
   }
   const eventProblem = checkEvents(input, valid, startPrev)
   if (eventProblem !== undefined) problems.push(eventProblem)
+  if (input.checkPurgeRecord === true) {
+    let recorded = 0
+    for (const r of input.records) recorded = Math.max(recorded, recordedPurge(r))
+    const purgeProblem = unrecordedPurge(input, recorded)
+    if (purgeProblem !== undefined) problems.push(purgeProblem)
+  }
 
   problems.sort((a, b) => a.seq - b.seq)
   const first = problems[0]
@@ -160,7 +173,86 @@ export async function verifyChain(input: ChainInput): Promise<AuditVerifyReport>
   }
 }
 
-async function checkCheckpoints(input: ChainInput, problems: AuditProblem[]): Promise<CheckpointPayload[]> {
+/**
+ * What {@link verifyChainPaged} is given: a {@link ChainInput} whose events come in pages
+ * (read once, in sequence order) instead of an array.
+ *
+ * @internal
+ */
+export interface PagedChainInput extends Omit<ChainInput, 'records'> {
+  readonly pages: AsyncIterable<readonly ChainRecord[]>
+}
+
+/**
+ * Verifies an intact trail in one pass over pages of events, holding one page and one
+ * checkpoint's leaves at a time, so memory does not grow with the chain. Returns the report
+ * when everything verifies; returns `undefined` as soon as anything does not (a checkpoint
+ * problem, a broken link, a sequence number or key column out of place, a signed head or
+ * Merkle root that does not match, a count that differs), and the caller then runs
+ * {@link verifyChain} over all events to name the damage.
+ *
+ * @internal
+ */
+export async function verifyChainPaged(input: PagedChainInput): Promise<AuditVerifyReport | undefined> {
+  const problems: AuditProblem[] = [...(input.extraProblems ?? [])]
+  const valid = await checkCheckpoints(input, problems)
+  if (problems.length > 0) return undefined
+  let prev = '0'.repeat(64)
+  if (input.startSeq > 1) {
+    const anchor = valid.find((c) => c.toSeq === input.startSeq - 1)
+    if (anchor === undefined) return undefined
+    prev = anchor.headHash
+  }
+  // The signed checkpoints the events must match, in order; the first may not start
+  // before the checked events do.
+  const due = valid.filter((c) => c.toSeq >= input.startSeq)
+  if (due.length > 0 && due[0]!.fromSeq < input.startSeq) return undefined
+  let next = 0
+  let leaves: string[] = []
+  let seq = input.startSeq
+  let last: ChainRecord | undefined
+  let recorded = 0
+  for await (const page of input.pages) {
+    for (const r of page) {
+      if (r.columnsOk === false || chainHash(prev, r.canonical) !== r.hash) return undefined
+      if (input.source === 'database' && seqOf(r) !== seq) return undefined
+      if (input.checkPurgeRecord === true) recorded = Math.max(recorded, recordedPurge(r))
+      const c = due[next]
+      if (c !== undefined && seq >= c.fromSeq) {
+        leaves.push(r.hash)
+        if (seq === c.toSeq) {
+          if (r.hash !== c.headHash || checkpointMerkleRoot(leaves, c.v) !== c.merkleRoot) return undefined
+          leaves = []
+          next += 1
+        }
+      }
+      prev = r.hash
+      last = r
+      seq += 1
+    }
+  }
+  const n = seq - input.startSeq
+  if (n === 0 || n !== input.expectedLastSeq - input.startSeq + 1 || next !== due.length) return undefined
+  if (input.expectedHeadHash !== undefined && last!.hash !== input.expectedHeadHash) return undefined
+  if (input.checkPurgeRecord === true && unrecordedPurge(input, recorded) !== undefined) return undefined
+  return {
+    ok: true,
+    tenantId: input.tenantId,
+    source: input.source,
+    eventsChecked: n,
+    firstSeq: input.startSeq,
+    lastSeq: input.startSeq + n - 1,
+    checkpointsChecked: input.checkpoints.length,
+    signedThroughSeq: valid.length === 0 ? 0 : valid[valid.length - 1]!.toSeq,
+    purged: input.purgedThroughSeq > 0 ? [{ fromSeq: 1, toSeq: input.purgedThroughSeq }] : [],
+    problems: [],
+  }
+}
+
+async function checkCheckpoints(
+  input: Omit<ChainInput, 'records'>,
+  problems: AuditProblem[],
+): Promise<CheckpointPayload[]> {
   const valid: CheckpointPayload[] = []
   let expectedN = 1
   let expectedFrom = 1
@@ -283,7 +375,7 @@ function checkpointMismatch(
     if (records[end]!.hash !== c.headHash) return c
     const leaves: string[] = []
     for (let i = start; i <= end; i++) leaves.push(records[i]!.hash)
-    if (merkleRoot(leaves) !== c.merkleRoot) return c
+    if (checkpointMerkleRoot(leaves, c.v) !== c.merkleRoot) return c
   }
   return undefined
 }
@@ -345,6 +437,34 @@ function classify(
     kind: 'event-modified',
     seq: Math.max(input.startSeq, e - 1),
     message: `the last event's hash differs from the signed head`,
+  }
+}
+
+// An event's canonical JSON starts with its first member, `action`.
+const PURGE_RUN_PREFIX = '{"action":"purge.run",'
+
+/** The `purgedThroughSeq` a `purge.run` event records; 0 for any other event. */
+function recordedPurge(record: ChainRecord): number {
+  if (!record.canonical.startsWith(PURGE_RUN_PREFIX)) return 0
+  try {
+    const through = (JSON.parse(record.canonical) as { details?: { purgedThroughSeq?: unknown } }).details
+      ?.purgedThroughSeq
+    return Number.isSafeInteger(through) ? (through as number) : 0
+  } catch {
+    return 0
+  }
+}
+
+/** The problem when the purged range reaches beyond what `purge.run` events record. */
+function unrecordedPurge(
+  input: Pick<ChainInput, 'purgedThroughSeq'>,
+  recorded: number,
+): AuditProblem | undefined {
+  if (input.purgedThroughSeq <= recorded) return undefined
+  return {
+    kind: 'event-deleted',
+    seq: recorded + 1,
+    message: `events ${recorded + 1}..${input.purgedThroughSeq} are gone as purged, but no purge.run event records a purge through ${input.purgedThroughSeq}`,
   }
 }
 

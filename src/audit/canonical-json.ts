@@ -83,35 +83,77 @@ function describe(value: unknown): string {
   return (value as object).constructor?.name ?? 'object'
 }
 
-/**
- * `canonicalJson(event)` for an audit event, written out member by member in RFC 8785
- * order instead of sorting keys at run time (the hot path of every append). A unit test
- * holds it byte-identical to {@link canonicalJson}.
- *
- * @internal
- */
-export function canonicalEvent(event: {
+/** The members of an audit event that {@link canonicalEventParts} serialises ahead of time. */
+export interface CanonicalEventBody {
   readonly v: number
   readonly tenantId: string
-  readonly seq: number
-  readonly id: string
-  readonly time: string
   readonly actor: { readonly id: string; readonly role: string; readonly sourceAddress?: string }
   readonly action: string
   readonly target: { readonly type: string; readonly id: string }
   readonly outcome: string
   readonly reason?: string
   readonly details?: unknown
-}): string {
+}
+
+/**
+ * An event's canonical JSON around the three members the log fills in when it writes the
+ * event (`id`, `seq`, `time`): `head` + id + `mid` + seq + `tail` + time + `end`.
+ *
+ * @internal
+ */
+export interface CanonicalEventParts {
+  readonly head: string
+  readonly mid: string
+  readonly tail: string
+  readonly end: string
+}
+
+/**
+ * Serialises what an event says before it has a place in the chain, member by member in
+ * RFC 8785 order (`action`, `actor`, `details`, `id`, `outcome`, `reason`, `seq`, `target`,
+ * `tenantId`, `time`, `v`) instead of sorting keys at run time. `details` may be given
+ * already serialised (`detailsJson`), as validation has done it once already.
+ *
+ * @internal
+ */
+export function canonicalEventParts(event: CanonicalEventBody, detailsJson?: string): CanonicalEventParts {
   const s = JSON.stringify
   const a = event.actor
-  return (
-    `{"action":${s(event.action)},"actor":{"id":${s(a.id)},"role":${s(a.role)}` +
-    (a.sourceAddress === undefined ? '}' : `,"sourceAddress":${s(a.sourceAddress)}}`) +
-    (event.details === undefined ? '' : `,"details":${canonicalJson(event.details)}`) +
-    `,"id":${s(event.id)},"outcome":${s(event.outcome)}` +
-    (event.reason === undefined ? '' : `,"reason":${s(event.reason)}`) +
-    `,"seq":${s(event.seq)},"target":{"id":${s(event.target.id)},"type":${s(event.target.type)}}` +
-    `,"tenantId":${s(event.tenantId)},"time":${s(event.time)},"v":${s(event.v)}}`
-  )
+  const details = detailsJson ?? (event.details === undefined ? undefined : canonicalJson(event.details))
+  return {
+    head:
+      `{"action":${s(event.action)},"actor":{"id":${s(a.id)},"role":${s(a.role)}` +
+      (a.sourceAddress === undefined ? '}' : `,"sourceAddress":${s(a.sourceAddress)}}`) +
+      (details === undefined ? '' : `,"details":${details}`) +
+      ',"id":',
+    mid:
+      `,"outcome":${s(event.outcome)}` +
+      (event.reason === undefined ? '' : `,"reason":${s(event.reason)}`) +
+      ',"seq":',
+    tail: `,"target":{"id":${s(event.target.id)},"type":${s(event.target.type)}},"tenantId":${s(event.tenantId)},"time":`,
+    end: `,"v":${s(event.v)}}`,
+  }
+}
+
+/** The canonical JSON of an event from its {@link CanonicalEventParts}. @internal */
+export function canonicalEventFrom(
+  parts: CanonicalEventParts,
+  id: string,
+  seq: number,
+  time: string,
+): string {
+  const s = JSON.stringify
+  return parts.head + s(id) + parts.mid + s(seq) + parts.tail + s(time) + parts.end
+}
+
+/**
+ * `canonicalJson(event)` for an audit event, by {@link canonicalEventParts} (the hot path
+ * of every append). A unit test holds it byte-identical to {@link canonicalJson}.
+ *
+ * @internal
+ */
+export function canonicalEvent(
+  event: CanonicalEventBody & { readonly seq: number; readonly id: string; readonly time: string },
+): string {
+  return canonicalEventFrom(canonicalEventParts(event), event.id, event.seq, event.time)
 }

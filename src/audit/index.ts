@@ -32,6 +32,8 @@ export {
 } from './audit-bundle.js'
 export {
   CHECKPOINT_JWS_TYPE,
+  CHECKPOINT_VERSION,
+  CHECKPOINT_VERSIONS,
   MANIFEST_JWS_TYPE,
   type CheckpointPayload,
   type StoredCheckpoint,
@@ -77,5 +79,13 @@ export {
   type SeqRange,
 } from './audit-verifier.js'
 export { canonicalJson, type JsonValue } from './canonical-json.js'
-export { merklePath, merkleRoot, verifyMerklePath } from './merkle-tree.js'
+export {
+  MERKLE_LEAF_SPAN,
+  checkpointMerkleRoot,
+  merklePath,
+  merkleRoot,
+  merkleSpanLeaf,
+  merkleSpanLeaves,
+  verifyMerklePath,
+} from './merkle-tree.js'
 export { MAX_DETAILS_CHARS, REDACTED } from './validate-audit-event.js'

@@ -51,17 +51,21 @@ function text(value: unknown, field: keyof typeof LIMITS, optional = false): str
   return value
 }
 
+/** A validated, redacted event, still without its place in the chain. */
+export interface PreparedAuditEvent {
+  readonly event: Omit<AuditEvent, 'seq' | 'id' | 'time'>
+  /** `details` as canonical JSON, when there are details. */
+  readonly detailsJson?: string
+}
+
 /**
- * Validates `input` and returns the event body to be sequenced: everything of
- * {@link AuditEvent} except `seq`, `id` and `time`. `details` keys named in `redact` are
+ * Validates `input` and returns the event body to be sequenced (everything of
+ * {@link AuditEvent} except `seq`, `id` and `time`) with its `details` as canonical JSON. `details` keys named in `redact` are
  * replaced by `[REDACTED]` at any depth.
  *
  * @internal
  */
-export function prepareAuditEvent(
-  input: AuditEventInput,
-  redact: ReadonlySet<string>,
-): Omit<AuditEvent, 'seq' | 'id' | 'time'> {
+export function prepareAuditEvent(input: AuditEventInput, redact: ReadonlySet<string>): PreparedAuditEvent {
   if (input === null || typeof input !== 'object') throw new TypeError('an audit event must be an object')
   if (typeof input.tenantId !== 'string' || !TENANT_ID_PATTERN.test(input.tenantId)) {
     throw invalid('tenantId', `a tenant id matching ${TENANT_ID_PATTERN}`)
@@ -90,6 +94,7 @@ export function prepareAuditEvent(
   const sourceAddress = text(a.sourceAddress, 'actor.sourceAddress', true)
   const reason = text(input.reason, 'reason', true)
   let details: Record<string, unknown> | undefined
+  let detailsJson: string | undefined
   if (input.details !== undefined) {
     const given = input.details as unknown
     if (given === null || typeof given !== 'object' || Array.isArray(given)) {
@@ -97,7 +102,8 @@ export function prepareAuditEvent(
     }
     try {
       details = redactValue(given, redact) as Record<string, unknown>
-      const size = canonicalJson(details).length
+      detailsJson = canonicalJson(details)
+      const size = detailsJson.length
       if (size > MAX_DETAILS_CHARS) {
         throw invalid('details', `at most ${MAX_DETAILS_CHARS} characters as JSON (got ${size})`)
       }
@@ -107,7 +113,7 @@ export function prepareAuditEvent(
       throw error
     }
   }
-  return {
+  const event = {
     v: AUDIT_EVENT_VERSION,
     tenantId: input.tenantId,
     actor: {
@@ -121,6 +127,7 @@ export function prepareAuditEvent(
     ...(reason === undefined ? {} : { reason }),
     ...(details === undefined ? {} : { details }),
   }
+  return detailsJson === undefined ? { event } : { event, detailsJson }
 }
 
 /**

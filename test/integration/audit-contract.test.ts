@@ -49,6 +49,18 @@ for (const stack of STACKS) {
       expect((await trail.verify({ tenantId: 'acme' })).ok).toBe(true)
     })
 
+    it('loses no append that arrives while the previous batches commit', async () => {
+      const pending: Promise<unknown>[] = []
+      for (let i = 0; i < 300; i++) {
+        pending.push(trail.append(event('waves', i)))
+        // Spread over time, so appends keep landing while batches are in flight.
+        if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+      await Promise.all(pending)
+      expect((await trail.head('waves')).lastSeq).toBe(300)
+      expect((await trail.verify({ tenantId: 'waves' })).ok).toBe(true)
+    })
+
     it('appends inside the caller’s transaction: committed together or not at all', async () => {
       const before = (await trail.head('acme')).lastSeq
       await expect(
@@ -94,6 +106,36 @@ for (const stack of STACKS) {
       await expect(trail.append(event('ACME!', 1))).rejects.toMatchObject({ code: 'ERR_AUDIT_EVENT_INVALID' })
       await expect(trail.append(null as never)).rejects.toBeInstanceOf(TypeError)
       expect((await trail.head('acme')).lastSeq).toBe(head) // nothing was written
+    })
+
+    it('stores quotes, backslashes, placeholders and any Unicode exactly, in the body and the key columns', async () => {
+      const awkward = `o'brien \\ "x" ? ?? :a $1 \u2028 \u00e9 \u{1f600}`
+      const details = { note: awkward, 'k\\"': ["'", '\\', '?', '\u0000'], deep: { s: "';--" } }
+      await Promise.all([
+        trail.append(
+          event('acme', 2001, {
+            actor: { id: `${awkward} actor`, role: "r'le\\" },
+            target: { type: 'ty"pe', id: `${awkward} target` },
+            details,
+          }),
+        ),
+        trail.append(event('acme', 2002)),
+      ])
+      const page = await trail.query({
+        tenantId: 'acme',
+        by: { id: 'aud', role: 'auditor' },
+        actorId: `${awkward} actor`,
+        targetId: `${awkward} target`,
+        limit: 5,
+      })
+      expect(page.events).toHaveLength(1)
+      expect(page.events[0]).toMatchObject({
+        actor: { id: `${awkward} actor`, role: "r'le\\" },
+        target: { type: 'ty"pe', id: `${awkward} target` },
+        details,
+      })
+      // Verification compares the key columns with the hashed body.
+      expect((await trail.verify({ tenantId: 'acme' })).ok).toBe(true)
     })
 
     it('signs checkpoints, anchors them, verifies online and proves inclusion', async () => {
@@ -223,6 +265,28 @@ for (const stack of STACKS) {
       expect(await verifyBundle(file, { jwks: await trail.jwks() })).toMatchObject({
         ok: true,
         purged: [{ fromSeq: 1, toSeq: 25 }],
+      })
+    })
+
+    it('events removed as purged without a purge.run event recording it are reported deleted', async () => {
+      for (let i = 0; i < 30; i++) await trail.append(event('delta', i))
+      await trail.checkpoint('delta', { force: true }) // 1..10, 11..20, 21..30
+      // Someone with database access moves the purged mark and deletes what it covers.
+      const db = tenantDb(database.db, 'delta')
+      await db
+        .updateTable('cw_audit_heads')
+        .set({ purged_through_seq: 20 })
+        .where('tenant_id', '=', 'delta')
+        .execute()
+      await db.deleteFrom('cw_audit_events').where('tenant_id', '=', 'delta').where('seq', '<=', 20).execute()
+      const report = await trail.verify({ tenantId: 'delta' })
+      expect(report).toMatchObject({ ok: false, firstBad: { seq: 1, kind: 'event-deleted' } })
+      // A purge through retention records itself, and the trail verifies again.
+      const purge = await trail.purge({ tenantId: 'delta', olderThan: new Date(clock.now().getTime() + 1) })
+      expect(purge).toMatchObject({ status: 'purged', purgedThroughSeq: 30 })
+      expect(await trail.verify({ tenantId: 'delta' })).toMatchObject({
+        ok: true,
+        purged: [{ fromSeq: 1, toSeq: 30 }],
       })
     })
   })

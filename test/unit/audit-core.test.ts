@@ -65,8 +65,7 @@ describe('Merkle tree', () => {
     )
   })
 
-  it('matches the RFC 6962 split at the largest power of two', () => {
-    const leaves = Array.from({ length: 7 }, (_, i) => sha256Hex(String(i)))
+  it('matches the RFC 6962 split at the largest power of two, for every size up to 70', () => {
     const node = (l: string, r: string) =>
       createHash('sha256')
         .update(Buffer.from([1]))
@@ -79,6 +78,12 @@ describe('Merkle tree', () => {
       while (k * 2 < d.length) k *= 2
       return node(mth(d.slice(0, k)), mth(d.slice(k)))
     }
-    expect(merkleRoot(leaves)).toBe(mth(leaves))
+    for (let size = 1; size <= 70; size++) {
+      const leaves = Array.from({ length: size }, (_, i) => sha256Hex(String(i)))
+      expect(merkleRoot(leaves)).toBe(mth(leaves))
+    }
+    // Upper-case hex leaves are the same hashes.
+    const upper = Array.from({ length: 5 }, (_, i) => sha256Hex(String(i)).toUpperCase())
+    expect(merkleRoot(upper)).toBe(mth(upper.map((h) => h.toLowerCase())))
   })
 })
