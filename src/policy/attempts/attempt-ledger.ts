@@ -18,12 +18,13 @@
  *
  * @module
  */
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { Clock } from '../../clock.js'
+import { newSortableId } from '../../lib/sortable-id.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import type { SqlDialect } from '../../store/database.js'
-import { deleteByKeys, insertIfAbsent } from '../../store/dialect-helpers.js'
+import { deleteByKeys, insertIfAbsent, isTransientLockError } from '../../store/dialect-helpers.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
 import {
   MAX_CAP_WINDOW_HOURS,
@@ -102,7 +103,7 @@ export type AttemptDecision = AttemptRecorded | AttemptCapped
  * ```ts
  * const caps = [{ id: 'tenant:24h', max: 3, windowHours: 24 }, { id: 'US-FL:24h', max: 3, windowHours: 24, citation: 'Fla. Stat. 501.616(6)(b)' }]
  * const r = await cw.policy.attempts.tryRecord({ tenantId: 'acme', number: '+13055550123', at: new Date(), caps })
- * if (!r.allowed) console.log(r.cap.id, r.count, r.nextAllowedAt.toISOString())
+ * if (!r.allowed) scheduleRetry(r.nextAllowedAt) // r.cap.id and r.count say why
  * ```
  */
 export class AttemptLedger {
@@ -145,7 +146,7 @@ export class AttemptLedger {
           const times = await this.#times(trx, tenantId, key, at - windowMs, limit)
           const judged = judgeAttempt(times, caps, at)
           if (judged.exceeded !== undefined) return outcome(judged, false)
-          const id = newAttemptId(at)
+          const id = newSortableId('ca', at)
           await db
             .insertInto(ATTEMPTS)
             .values({ tenant_id: tenantId, id, number_key: key, at, call_id: request.callId ?? null })
@@ -347,7 +348,7 @@ export class AttemptLedger {
       try {
         return await fn()
       } catch (error) {
-        if (attempt >= RETRIES || !isTransient(error)) throw error
+        if (attempt >= RETRIES || !isTransientLockError(error)) throw error
         await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10))
       }
     }
@@ -374,16 +375,4 @@ function instant(value: unknown): number {
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))
     throw new TypeError('at must be a valid Date')
   return value.getTime()
-}
-
-let idCounter = 0
-
-function newAttemptId(now: number): string {
-  idCounter = (idCounter + 1) % 36 ** 4
-  return `ca-${now.toString(36).padStart(9, '0')}${idCounter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`
-}
-
-function isTransient(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY'
 }

@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { AuditEventInput } from '../../audit/audit-event.js'
 import type { Clock } from '../../clock.js'
@@ -28,6 +27,7 @@ import {
 import { REDACTION_LOCALES, type RedactionLocale } from '../../masking/redaction/redaction-kinds.js'
 import { redactText } from '../../masking/redaction/redact-text.js'
 import type { TenantScope } from '../../store/tenant-scope.js'
+import { newSortableId } from '../../lib/sortable-id.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
 import { assertPolicyActor, policyActorOf } from '../policy-actor.js'
@@ -686,7 +686,7 @@ export class BlacklistService {
         .execute()
       result = 'updated'
     } else {
-      id = newEntryId(now)
+      id = newSortableId('bl', now)
       await db
         .insertInto(TABLE)
         .values({
@@ -788,17 +788,6 @@ export class BlacklistService {
       this.#snapshots.invalidate(tenantId)
     }
   }
-}
-
-let idCounter = 0
-
-/**
- * Ids sort by creation time, and within a process by creation order (list pages and exports
- * are stable), and are unguessable.
- */
-function newEntryId(now: number): string {
-  idCounter = (idCounter + 1) % 36 ** 4
-  return `bl-${now.toString(36).padStart(9, '0')}${idCounter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`
 }
 
 function notFound(tenantId: string, id: string): CallwardenError {

@@ -19,10 +19,10 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.js'
 import { CallwardenError } from '../../errors.js'
+import { newSortableId } from '../../lib/sortable-id.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import {
   VIEWER_ROLES,
@@ -194,7 +194,7 @@ export class ConsentService {
     const expiresAt = parseConsentExpiry(request.expiresAt, grantedAt, now)
     const row: Row = {
       tenant_id: tenantId,
-      id: newConsentId(now.getTime()),
+      id: newSortableId('cs', now.getTime()),
       number,
       purpose,
       channel,
@@ -447,14 +447,6 @@ function consentOf(row: Row): Consent {
           ...(row.revoke_reason === null ? {} : { revokeReason: row.revoke_reason }),
         }),
   }
-}
-
-let idCounter = 0
-
-/** Ids sort by creation time, and within a process by creation order, and are unguessable. */
-function newConsentId(now: number): string {
-  idCounter = (idCounter + 1) % 36 ** 4
-  return `cs-${now.toString(36).padStart(9, '0')}${idCounter.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`
 }
 
 function notFound(tenantId: string, id: string): CallwardenError {

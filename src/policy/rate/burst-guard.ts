@@ -110,7 +110,7 @@ interface CachedAnnouncements {
  *   by: { id: 'admin-1', role: 'admin' },
  * })
  * const decision = await cw.policy.rate.tryAcquire({ tenantId: 'acme', at: new Date() })
- * if (!decision.allowed) console.log(decision.nextAllowedAt)
+ * if (!decision.allowed) scheduleRetry(decision.nextAllowedAt)
  * ```
  */
 export class BurstGuard {
