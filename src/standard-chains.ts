@@ -37,9 +37,15 @@ import type {
   OutboundCall,
   RecordingReadyEvent,
 } from './pipeline/call-events.js'
-import { createPipeline, type CallContext, type Middleware, type Pipeline } from './pipeline/pipeline.js'
+import {
+  createPipeline,
+  guard,
+  type CallContext,
+  type Middleware,
+  type Pipeline,
+} from './pipeline/pipeline.js'
 import { validateCallEvent } from './pipeline/validate-call-event.js'
-import type { TenantRegistry } from './store/tenant-registry.js'
+import type { Tenant, TenantRegistry } from './store/tenant-registry.js'
 
 /** The standard chains, one per event type. */
 export interface StandardChains {
@@ -57,20 +63,20 @@ export interface StandardChains {
  * no new data.
  */
 export function tenantStatus<E extends CallEvent>(tenants: TenantRegistry): Middleware<E> {
-  return async function tenantStatus(ctx, next) {
-    const tenant = await tenants.findRecent(ctx.tenantId)
+  const judge = (ctx: CallContext<E>, tenant: Tenant | undefined): void => {
     if (tenant === undefined) {
       ctx.deny('ERR_TENANT_INVALID', `tenant '${ctx.tenantId}' is not registered`)
-      return
-    }
-    if (tenant.status !== 'active') {
+    } else if (tenant.status !== 'active') {
       ctx.deny('ERR_TENANT_INACTIVE', `tenant '${ctx.tenantId}' is ${tenant.status}`, {
         status: tenant.status,
       })
-      return
     }
-    await next()
   }
+  return guard<E>(function tenantStatus(ctx) {
+    const recent = tenants.recentlyRead(ctx.tenantId)
+    if (recent !== undefined) return judge(ctx, recent.tenant)
+    return tenants.findRecent(ctx.tenantId).then((tenant) => judge(ctx, tenant))
+  })
 }
 
 /**

@@ -36,6 +36,12 @@ export class RecentCache<K, V> {
     this.#young.set(key, value)
   }
 
+  /** Forgets `key`. */
+  delete(key: K): void {
+    this.#young.delete(key)
+    this.#old.delete(key)
+  }
+
   clear(): void {
     this.#young.clear()
     this.#old.clear()

@@ -6,7 +6,7 @@
  */
 import { RecentCache } from '../lib/recent-cache.js'
 import type { AgentViewEvent, OutboundCall } from '../pipeline/call-events.js'
-import type { Middleware } from '../pipeline/pipeline.js'
+import { guard, type CallContext, type Middleware } from '../pipeline/pipeline.js'
 import { NUMBER_VIEW_KINDS, NumberProtector, type NumberViewKind } from './number-protector.js'
 import { ScreenPopInsecure, ScreenPopTemplate } from './screen-pop-url.js'
 import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
@@ -109,24 +109,25 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
  * ```
  */
 export function dialByUid(protector: NumberProtector): Middleware<OutboundCall> {
-  return async function dialByUid(ctx, next) {
+  const resolveCallee = async (ctx: CallContext<OutboundCall>, uid: string): Promise<void> => {
     const event = ctx.event
-    if (event.calleeUid !== undefined && event.calleeUid !== '') {
-      try {
-        event.callee = await protector.resolveUid({
-          tenantId: event.tenantId,
-          uid: event.calleeUid,
-          actor: { id: event.agentId ?? 'system', role: 'agent' },
-          callId: event.callId,
-        })
-      } catch (error) {
-        if (!(error instanceof UidUnresolved)) throw error
-        ctx.deny(error.code, error.message, { reason: error.reason })
-        return
-      }
+    try {
+      event.callee = await protector.resolveUid({
+        tenantId: event.tenantId,
+        uid,
+        actor: { id: event.agentId ?? 'system', role: 'agent' },
+        callId: event.callId,
+      })
+    } catch (error) {
+      if (!(error instanceof UidUnresolved)) throw error
+      ctx.deny(error.code, error.message, { reason: error.reason })
     }
-    await next()
   }
+  return guard<OutboundCall>(function dialByUid(ctx) {
+    const uid = ctx.event.calleeUid
+    // Calls by number pass straight on; only a UID needs the (remote) lookup.
+    return uid === undefined || uid === '' ? undefined : resolveCallee(ctx, uid)
+  })
 }
 
 const VIEW_NOTES: Record<NumberViewKind, string> = {

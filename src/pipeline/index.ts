@@ -24,6 +24,8 @@ export { VERDICTS, type Decision, type DecisionReason, type Verdict } from './de
 export {
   createPipeline,
   failClosed,
+  guard,
+  type Check,
   type CallContext,
   type DecisionObserver,
   type FailMode,

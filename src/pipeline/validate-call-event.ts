@@ -6,7 +6,7 @@
  * @module
  */
 import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent } from './call-events.js'
-import { eventInstant, type Middleware } from './pipeline.js'
+import { eventInstant, guard, type Middleware } from './pipeline.js'
 import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
 
 export { TENANT_ID_PATTERN }
@@ -71,7 +71,7 @@ export function callEventProblem(event: unknown): { field: string; allowed: stri
  * ```
  */
 export function validateCallEvent<E extends CallEvent>(): Middleware<E> {
-  return async function validateCallEvent(ctx, next) {
+  return guard<E>(function validateCallEvent(ctx) {
     const problem = callEventProblem(ctx.event)
     if (problem !== undefined) {
       ctx.deny(
@@ -81,8 +81,6 @@ export function validateCallEvent<E extends CallEvent>(): Middleware<E> {
           field: problem.field,
         },
       )
-      return
     }
-    await next()
-  }
+  })
 }

@@ -1,32 +1,45 @@
 /**
- * The callee of an outbound call in E.164, as the policy middleware after `numberChecks()`
- * read it.
+ * The number a policy check judges: the callee of an outbound call as `numberChecks()` read
+ * it, or the caller of an inbound call, read in the tenant's region.
  *
  * @module
  */
+import { whenReady, type Awaitable } from '../lib/awaitable.js'
 import { NumberInvalid, parseNumber, type ParsedNumber } from '../masking/phone-number.js'
-import type { OutboundCall } from '../pipeline/call-events.js'
+import type { InboundCall, OutboundCall } from '../pipeline/call-events.js'
 import type { CallContext } from '../pipeline/pipeline.js'
 import { PARSED_CALLEE_STATE } from './number-checks/number-checks-middleware.js'
 
+/** The region a tenant's national numbers are read in. */
+export type RegionOf = (tenantId: string) => Awaitable<string>
+
 /**
- * The callee parsed by `numberChecks()` when it ran, else parsed here in the tenant's
- * region; `undefined` when the number cannot be read.
+ * The number `ctx`'s call is judged by (the callee of an outbound call, the caller of an
+ * inbound one), parsed; a {@link NumberInvalid} when it cannot be read. An outbound callee
+ * that `numberChecks()` already parsed is taken from `ctx.state`. Answers without a promise
+ * when the tenant's region is known in memory.
  *
  * @internal
  */
-export async function calleeE164(
-  ctx: CallContext<OutboundCall>,
-  regionOf: (tenantId: string) => string | Promise<string>,
-): Promise<{ readonly e164: string } | { readonly problem: string }> {
-  const parsed = ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined
-  if (parsed !== undefined) return { e164: parsed.e164 }
-  const number: unknown = ctx.event.callee
-  try {
-    if (typeof number !== 'string') throw new NumberInvalid('NOT_A_NUMBER', 'no number')
-    return { e164: parseNumber(number, { defaultRegion: await regionOf(ctx.tenantId) }).e164 }
-  } catch (error) {
-    if (!(error instanceof NumberInvalid)) throw error
-    return { problem: error.problem }
+export function readCallNumber(
+  ctx: CallContext<InboundCall | OutboundCall>,
+  regionOf: RegionOf,
+): Awaitable<ParsedNumber | NumberInvalid> {
+  const event = ctx.event
+  if (event.type !== 'inbound') {
+    const parsed = ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined
+    if (parsed !== undefined) return parsed
   }
+  const number: unknown = event.type === 'inbound' ? event.caller : event.callee
+  if (typeof number !== 'string' || number.length === 0) {
+    return new NumberInvalid('NOT_A_NUMBER', 'no number')
+  }
+  return whenReady(regionOf(ctx.tenantId), (region) => {
+    try {
+      return parseNumber(number, { defaultRegion: region })
+    } catch (error) {
+      if (error instanceof NumberInvalid) return error
+      throw error
+    }
+  })
 }

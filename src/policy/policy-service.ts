@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
+import type { Awaitable } from '../lib/awaitable.js'
 import { loadCalleeLocaleData } from './calling-hours/callee-locale.js'
 import { createDncPolicy, type DncPolicy } from './dnc/dnc-policy.js'
 import type { DncRegistry } from './dnc/dnc-registry.js'
@@ -15,6 +16,7 @@ import {
   type CallingHoursOverrides,
 } from './calling-hours/calling-hours-overrides.js'
 import type { SqlDialect } from '../store/database.js'
+import type { TenantRegistry } from '../store/tenant-registry.js'
 import type { TenantScope } from '../store/tenant-scope.js'
 import { tenantAttemptCaps, type AttemptCap, type AttemptCapSettings } from './attempts/attempt-cap.js'
 import { AttemptLedger } from './attempts/attempt-ledger.js'
@@ -43,7 +45,7 @@ export interface Policy {
   /** The per-tenant burst guard and announced bursts. */
   readonly rate: BurstGuard
   /** The region a tenant's national numbers are read in. */
-  regionOf(tenantId: string): Promise<string>
+  regionOf(tenantId: string): Awaitable<string>
   /** Calling hours: the rule packs in force and each tenant's overrides. */
   readonly callingHours: {
     readonly engine: CallingHoursEngine
@@ -82,9 +84,7 @@ export function createPolicy(deps: {
   readonly dialect: SqlDialect
   readonly audit: TransactionalAuditSink
   readonly clock: Clock
-  readonly tenants: {
-    findRecent(id: string): Promise<{ readonly defaultRegion: string } | undefined>
-  }
+  readonly tenants: Pick<TenantRegistry, 'findRecent' | 'recentlyRead'>
   /** See {@link BlacklistServiceOptions.refreshMs}. */
   readonly listRefreshMs?: number
   readonly protector: BlacklistServiceOptions['protector']
@@ -112,12 +112,19 @@ export function createPolicy(deps: {
       parseCallingHoursOverrides(input),
     ]),
   )
-  const regionOf = async (tenantId: string): Promise<string> => {
-    const tenant = await deps.tenants.findRecent(tenantId)
+  const regionOfTenant = (
+    tenantId: string,
+    tenant: { readonly defaultRegion: string } | undefined,
+  ): string => {
     if (tenant === undefined) {
       throw new CallwardenError('ERR_TENANT_INVALID', `tenant '${tenantId}' is not registered`)
     }
     return tenant.defaultRegion
+  }
+  const regionOf = (tenantId: string): Awaitable<string> => {
+    const recent = deps.tenants.recentlyRead(tenantId)
+    if (recent !== undefined) return regionOfTenant(tenantId, recent.tenant)
+    return deps.tenants.findRecent(tenantId).then((tenant) => regionOfTenant(tenantId, tenant))
   }
   const dncPolicy = createDncPolicy({ clock: deps.clock, audit: deps.audit, regionOf })
   return {
@@ -151,6 +158,7 @@ export function createPolicy(deps: {
       dialect: deps.dialect,
       clock: deps.clock,
       secret: deps.numberKeySecret,
+      ...(deps.listRefreshMs === undefined ? {} : { recentMs: deps.listRefreshMs }),
     }),
     rate: new BurstGuard({
       db: deps.db,

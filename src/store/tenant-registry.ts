@@ -153,14 +153,24 @@ export class TenantRegistry {
   }
 
   /**
+   * What {@link findRecent} would answer from memory right now (`{ tenant }`, where `tenant`
+   * is `undefined` for an unknown id), or `undefined` when it would have to read. Lets hot
+   * paths decide without waiting.
+   */
+  recentlyRead(id: string): { readonly tenant: Tenant | undefined } | undefined {
+    const hit = this.#recent.get(id)
+    return hit !== undefined && this.#timer() - hit.readAt < this.#recentMs ? hit : undefined
+  }
+
+  /**
    * The tenant as read at most `recentMs` ago (by this process; changes made through this
    * registry are seen at once), or `undefined`. For the per-call checks of the pipelines,
    * where one read per call would cost more than the decision itself; a status change made
    * by another process takes effect here within `recentMs`.
    */
   async findRecent(id: string): Promise<Tenant | undefined> {
-    const hit = this.#recent.get(id)
-    if (hit !== undefined && this.#timer() - hit.readAt < this.#recentMs) return hit.tenant
+    const hit = this.recentlyRead(id)
+    if (hit !== undefined) return hit.tenant
     const readAt = this.#timer()
     const tenant = await this.find(id)
     // Unknown ids are remembered too; the map is bounded so that probing cannot grow it.

@@ -414,6 +414,49 @@ describe('attempt caps across OS processes on MariaDB', () => {
     await fresh?.drop()
   })
 
+  it('answers dry runs from recent reads, but never allows a real attempt without the database', async () => {
+    const secret = randomBytes(32)
+    const at = new Date(Date.UTC(2030, 2, 1, 8))
+    const caps = [{ id: 'tenant:24h', max: 3, windowHours: 24 }]
+    let elapsed = 0
+    // Two deciders on one database, as two processes would be, each with its own recent reads.
+    const [here, there] = [0, 1].map(
+      () =>
+        new AttemptLedger({
+          db: database.db,
+          dialect: database.dialect,
+          clock: systemClock,
+          secret,
+          recentMs: 1000,
+          timer: () => elapsed,
+        }),
+    )
+    const request = { tenantId: 'recent', number: '+8613955550001', at, caps }
+    for (let i = 0; i < 2; i++) expect((await here!.tryRecord(request)).allowed).toBe(true)
+    const before = await there!.tryRecord({ ...request, dryRun: true })
+    expect(before).toMatchObject({ allowed: true, counts: [{ count: 3 }] })
+    expect((await here!.tryRecord(request)).allowed).toBe(true)
+    // Within recentMs the other decider's what-if still sees its earlier read ...
+    expect((await there!.tryRecord({ ...request, dryRun: true })).allowed).toBe(true)
+    // ... but a real attempt is judged under the lock, from the database.
+    const real = await there!.tryRecord(request)
+    expect(real).toMatchObject({ allowed: false, count: 3 })
+    // A refusal is remembered; what-ifs of this decider now see the full cap at once.
+    expect((await there!.tryRecord({ ...request, dryRun: true })).allowed).toBe(false)
+    // The decider that recorded sees its own attempts at once; a release is seen at once too.
+    expect((await here!.tryRecord({ ...request, dryRun: true })).allowed).toBe(false)
+    const other = { ...request, number: '+8613955550002' }
+    const recorded = await here!.tryRecord(other)
+    expect(recorded.allowed && recorded.attemptId !== undefined).toBe(true)
+    expect(await here!.tryRecord({ ...other, dryRun: true })).toMatchObject({ counts: [{ count: 2 }] })
+    await here!.release({ tenantId: 'recent', attemptId: (recorded as { attemptId: string }).attemptId })
+    expect(await here!.tryRecord({ ...other, dryRun: true })).toMatchObject({ counts: [{ count: 1 }] })
+    // Once the read is older than recentMs, a what-if reads again.
+    elapsed += 1000
+    const fresh = await there!.tryRecord({ ...other, dryRun: true })
+    expect(fresh).toMatchObject({ allowed: true, counts: [{ count: 1 }] })
+  })
+
   it('records exactly `max` attempts when four processes race for one new number', async () => {
     const secret = randomBytes(32)
     const at = Date.UTC(2030, 2, 1, 8)

@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/clock.js'
 import {
   createPipeline,
   failClosed,
+  guard,
   validateCallEvent,
   type Middleware,
   type OutboundCall,
@@ -291,6 +292,143 @@ describe('decision time, what-if runs and event defaults', () => {
       .use(async (ctx) => ctx.deny('ERR_EVENT_INVALID', 'x'))
       .run(event())
     expect(plain).not.toHaveProperty('nextAllowedAt')
+  })
+})
+
+describe('guards', () => {
+  it('run in order between full middleware, and a denial stops the chain', async () => {
+    const log: string[] = []
+    const pipeline = createPipeline<OutboundCall>()
+      .use(
+        guard<OutboundCall>(function first() {
+          log.push('first')
+        }),
+      )
+      .use(step(log, 'wrap'), { name: 'wrap' })
+      .use(
+        guard<OutboundCall>(async function later() {
+          await Promise.resolve()
+          log.push('later')
+        }),
+      )
+      .use(
+        guard<OutboundCall>(function denies(ctx) {
+          ctx.deny('ERR_POLICY_DNC', 'listed', { list: 'x' })
+        }),
+      )
+      .use(
+        guard<OutboundCall>(function never() {
+          log.push('never')
+        }),
+      )
+    const decision = await pipeline.run(event())
+    expect(log).toEqual(['first', 'wrap:before', 'later', 'wrap:after'])
+    expect(decision.verdict).toBe('deny')
+    expect(decision.trace).toEqual(['first', 'wrap', 'later', 'denies'])
+    expect(decision.reasons).toEqual([
+      { code: 'ERR_POLICY_DNC', message: 'listed', middleware: 'denies', details: { list: 'x' } },
+    ])
+  })
+
+  it('behave as ordinary middleware when called directly', async () => {
+    const check = guard<OutboundCall>(function check(ctx) {
+      if (ctx.event.callee === '110') ctx.deny('ERR_POLICY_NUMBER_NOT_ALLOWED', 'emergency')
+    })
+    expect(check.name).toBe('check')
+    const wrapped = createPipeline<OutboundCall>().use(async (ctx, next) => check(ctx, next), {
+      name: 'outer',
+    })
+    expect((await wrapped.run(event())).verdict).toBe('allow')
+    expect((await wrapped.run(event({ callee: '110' }))).verdict).toBe('deny')
+  })
+
+  it('a guard that throws (or rejects) fails closed and is named', async () => {
+    for (const failing of [
+      guard<OutboundCall>(function broken() {
+        throw new Error('boom')
+      }),
+      guard<OutboundCall>(function broken() {
+        return Promise.reject(new Error('boom'))
+      }),
+    ]) {
+      const decision = await createPipeline<OutboundCall>().use(failing).run(event())
+      expect(decision.verdict).toBe('deny')
+      expect(decision.reasons[0]).toMatchObject({ code: 'ERR_POLICY_UNAVAILABLE', middleware: 'broken' })
+      expect(decision.failure?.middleware).toBe('broken')
+    }
+  })
+
+  it('rejects a non-function', () => {
+    expect(() => guard(42 as never)).toThrow(TypeError)
+  })
+})
+
+describe('onDenied', () => {
+  const spends = (log: string[], name: string) =>
+    guard<OutboundCall>(function spend(ctx) {
+      log.push(`spend ${name}`)
+      ctx.onDenied(() => {
+        log.push(`undo ${name}`)
+      })
+    })
+
+  it('undoes, last first, what checks spent when a later check denies', async () => {
+    const log: string[] = []
+    const decision = await createPipeline<OutboundCall>()
+      .use(spends(log, 'a'), { name: 'a' })
+      .use(spends(log, 'b'), { name: 'b' })
+      .use(
+        guard<OutboundCall>(function denies(ctx) {
+          ctx.deny('ERR_POLICY_ATTEMPT_CAP', 'full')
+        }),
+      )
+      .observe(() => {
+        log.push('observed')
+      })
+      .run(event())
+    expect(decision.verdict).toBe('deny')
+    expect(log).toEqual(['spend a', 'spend b', 'undo b', 'undo a', 'observed'])
+  })
+
+  it('keeps what was spent when the call is allowed', async () => {
+    const log: string[] = []
+    const decision = await createPipeline<OutboundCall>().use(spends(log, 'a')).run(event())
+    expect(decision.verdict).toBe('allow')
+    expect(log).toEqual(['spend a'])
+  })
+
+  it('undoes when a later middleware fails, and reports an undo that fails without changing the decision', async () => {
+    const log: string[] = []
+    const reported: unknown[] = []
+    const decision = await createPipeline<OutboundCall>({ onObserverError: (error) => reported.push(error) })
+      .use(
+        guard<OutboundCall>(function spendsBadly(ctx) {
+          ctx.onDenied(() => {
+            throw new Error('undo failed')
+          })
+        }),
+      )
+      .use(spends(log, 'b'))
+      .use(
+        guard<OutboundCall>(function broken() {
+          throw new Error('boom')
+        }),
+      )
+      .run(event())
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons[0]?.code).toBe('ERR_POLICY_UNAVAILABLE')
+    expect(log).toEqual(['spend b', 'undo b'])
+    expect(reported).toHaveLength(1)
+  })
+
+  it('undoes when the chain is misused', async () => {
+    const log: string[] = []
+    const run = createPipeline<OutboundCall>()
+      .use(spends(log, 'a'))
+      .use(async () => undefined, { name: 'stops' })
+      .run(event())
+    await expect(run).rejects.toMatchObject({ code: 'ERR_PIPELINE_MISUSE' })
+    expect(log).toEqual(['spend a', 'undo a'])
   })
 })
 

@@ -3,9 +3,11 @@
  *
  * @module
  */
+import type { Awaitable } from '../../lib/awaitable.js'
+import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
-import type { CallContext, Middleware } from '../../pipeline/pipeline.js'
-import { calleeE164 } from '../callee-number.js'
+import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
+import { readCallNumber, type RegionOf } from '../callee-number.js'
 import { DEFAULT_ATTEMPT_CAPS, tenantAttemptCaps, type AttemptCap } from './attempt-cap.js'
 import type { AttemptDecision, TryRecordRequest } from './attempt-ledger.js'
 
@@ -14,26 +16,26 @@ export interface AttemptCapMiddlewareOptions {
   /** Records attempts (`cw.policy.attempts`). */
   readonly ledger: {
     tryRecord(request: TryRecordRequest): Promise<AttemptDecision>
+    /** {@link tryRecord} answering without a promise when it can (`AttemptLedger.tryRecordNow`). */
+    tryRecordNow?(request: TryRecordRequest): Awaitable<AttemptDecision>
     release(request: { readonly tenantId: string; readonly attemptId: string }): Promise<boolean>
   }
   /**
    * The tenant's own caps.
    * @defaultValue 3 per 24 hours and 7 per 7 days ({@link DEFAULT_ATTEMPT_CAPS})
    */
-  readonly caps?: (tenantId: string) => readonly AttemptCap[] | Promise<readonly AttemptCap[]>
+  readonly caps?: (tenantId: string) => Awaitable<readonly AttemptCap[]>
   /**
    * Further caps for this call, e.g. a state's rules for the callee's location and the
    * call's purpose (a calling-hours rule pack's `attemptCapsFor(locale, purpose, at)`).
    * @defaultValue none
    */
-  readonly extraCaps?: (
-    ctx: CallContext<OutboundCall>,
-  ) => readonly AttemptCap[] | Promise<readonly AttemptCap[]>
+  readonly extraCaps?: (ctx: CallContext<OutboundCall>) => Awaitable<readonly AttemptCap[]>
   /**
    * The region a tenant's national numbers are read in.
    * @defaultValue `() => 'CN'`
    */
-  readonly regionOf?: (tenantId: string) => string | Promise<string>
+  readonly regionOf?: RegionOf
 }
 
 /**
@@ -63,27 +65,9 @@ export interface AttemptCapMiddlewareOptions {
 export function attemptCap(options: AttemptCapMiddlewareOptions): Middleware<OutboundCall> {
   const regionOf = options.regionOf ?? (() => 'CN')
   const tenantCaps = options.caps ?? ((tenantId: string) => tenantAttemptCaps(DEFAULT_ATTEMPT_CAPS, tenantId))
-  return async function attemptCap(ctx, next) {
-    const callee = await calleeE164(ctx, regionOf)
-    if (!('e164' in callee)) {
-      ctx.note('policy.attempts.unidentified', 'the callee number cannot be read; no attempt counted', {
-        problem: callee.problem,
-      })
-      await next()
-      return
-    }
-    const caps = [
-      ...(await tenantCaps(ctx.tenantId)),
-      ...(options.extraCaps === undefined ? [] : await options.extraCaps(ctx)),
-    ]
-    const result = await options.ledger.tryRecord({
-      tenantId: ctx.tenantId,
-      number: callee.e164,
-      at: ctx.at,
-      caps,
-      dryRun: ctx.dryRun,
-      callId: ctx.event.callId.slice(0, 128),
-    })
+  const ledger = options.ledger
+  const tryRecord = ledger.tryRecordNow?.bind(ledger) ?? ledger.tryRecord.bind(ledger)
+  const apply = (ctx: CallContext<OutboundCall>, result: AttemptDecision): void => {
     if (!result.allowed) {
       ctx.deny(
         'ERR_POLICY_ATTEMPT_CAP',
@@ -100,18 +84,47 @@ export function attemptCap(options: AttemptCapMiddlewareOptions): Middleware<Out
       return
     }
     const attemptId = result.attemptId
-    if (attemptId === undefined) {
-      await next()
+    // The call was counted; if it is not placed after all, it must not count.
+    if (attemptId !== undefined) {
+      ctx.onDenied(async () => {
+        await ledger.release({ tenantId: ctx.tenantId, attemptId })
+      })
+    }
+  }
+  const record = (
+    ctx: CallContext<OutboundCall>,
+    number: string,
+    own: readonly AttemptCap[],
+    extra: readonly AttemptCap[],
+  ): Awaitable<void> => {
+    const result = tryRecord({
+      tenantId: ctx.tenantId,
+      number,
+      at: ctx.at,
+      caps: extra.length === 0 ? own : [...own, ...extra],
+      dryRun: ctx.dryRun,
+      callId: ctx.event.callId.slice(0, 128),
+    })
+    return result instanceof Promise ? result.then((r) => apply(ctx, r)) : apply(ctx, result)
+  }
+  const judge = (ctx: CallContext<OutboundCall>, callee: ParsedNumber | NumberInvalid): Awaitable<void> => {
+    if (callee instanceof NumberInvalid) {
+      ctx.note('policy.attempts.unidentified', 'the callee number cannot be read; no attempt counted', {
+        problem: callee.problem,
+      })
       return
     }
-    // The call was counted; if it is not placed after all, it must not count.
-    const release = () => options.ledger.release({ tenantId: ctx.tenantId, attemptId }).catch(() => false)
-    try {
-      await next()
-    } catch (error) {
-      await release()
-      throw error
+    const own = tenantCaps(ctx.tenantId)
+    const extra = options.extraCaps === undefined ? NO_CAPS : options.extraCaps(ctx)
+    if (own instanceof Promise || extra instanceof Promise) {
+      return Promise.all([own, extra]).then(([o, e]) => record(ctx, callee.e164, o, e))
     }
-    if (ctx.denied) await release()
+    return record(ctx, callee.e164, own, extra)
   }
+  return guard<OutboundCall>(function attemptCap(ctx) {
+    const callee = readCallNumber(ctx, regionOf)
+    return callee instanceof Promise ? callee.then((c) => judge(ctx, c)) : judge(ctx, callee)
+  })
 }
+
+const NO_CAPS: readonly AttemptCap[] = Object.freeze([])

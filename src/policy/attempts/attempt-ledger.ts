@@ -11,6 +11,12 @@
  * head row is created on first use in a statement of its own, outside the transaction
  * (creating it inside would let two first callers deadlock on InnoDB gap locks).
  *
+ * Dry runs (what-if decisions) answer from this process's recent reads of a number's attempts
+ * when they are at most `recentMs` old, like the blacklist's per-process copy; so does a real
+ * decision that is refused because a cap was already full then (attempts are only ever added,
+ * except when a call gives its attempt back, so a full cap stays full). A real decision that
+ * may be allowed always takes the locked transaction.
+ *
  * Numbers are stored as a keyed hash (HMAC-SHA256, a per-tenant key derived with HKDF from a
  * deployment secret): attempts are only ever looked up by exact number and never shown, so
  * the ledger needs no copy of the number. Every process of a deployment must use the same
@@ -21,6 +27,8 @@
 import { createHmac, hkdfSync } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { Clock } from '../../clock.js'
+import type { Awaitable } from '../../lib/awaitable.js'
+import { RecentCache } from '../../lib/recent-cache.js'
 import { newSortableId } from '../../lib/sortable-id.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import type { SqlDialect } from '../../store/database.js'
@@ -46,7 +54,28 @@ export interface AttemptLedgerOptions {
   readonly clock: Clock
   /** The deployment secret per-tenant number keys are derived from (at least 32 bytes). */
   readonly secret: Uint8Array
+  /**
+   * How old this process's read of a number's attempts may be for a dry run (or a refusal)
+   * to be answered from it; 0 reads every time.
+   * @defaultValue 1000
+   */
+  readonly recentMs?: number
+  /** A monotonic millisecond timer. @defaultValue `performance.now` */
+  readonly timer?: () => number
 }
+
+/** A number's attempts as this process last read (or wrote) them. */
+interface RecentAttempts {
+  /** Attempt instants, newest first: the newest `limit` of those after `after`. */
+  readonly times: readonly number[]
+  readonly after: number
+  readonly limit: number
+  /** When they were read (`timer`). */
+  readonly readAt: number
+}
+
+/** Numbers whose recent attempts are remembered, per generation (see {@link RecentCache}). */
+const RECENT_NUMBERS = 50_000
 
 /** What {@link AttemptLedger.tryRecord} takes. */
 export interface TryRecordRequest {
@@ -109,12 +138,23 @@ export type AttemptDecision = AttemptRecorded | AttemptCapped
 export class AttemptLedger {
   readonly #options: AttemptLedgerOptions
   readonly #keys = new Map<string, Buffer>()
+  readonly #recentMs: number
+  readonly #timer: () => number
+  /** Recent reads by `tenant number`. */
+  readonly #recent = new RecentCache<string, RecentAttempts>(RECENT_NUMBERS)
+  /** The recent-read key of attempts this process recorded, so a release can forget it. */
+  readonly #recorded = new RecentCache<string, string>(RECENT_NUMBERS)
 
   constructor(options: AttemptLedgerOptions) {
     if (!(options.secret instanceof Uint8Array) || options.secret.length < 32) {
       throw new TypeError('AttemptLedger needs a secret of at least 32 bytes')
     }
     this.#options = options
+    this.#recentMs = options.recentMs ?? 1000
+    if (!Number.isFinite(this.#recentMs) || this.#recentMs < 0) {
+      throw new RangeError(`recentMs must be a number of milliseconds ≥ 0, got ${this.#recentMs}`)
+    }
+    this.#timer = options.timer ?? (() => performance.now())
   }
 
   /**
@@ -122,9 +162,19 @@ export class AttemptLedger {
    * across processes. A dry run judges without recording or locking.
    */
   async tryRecord(request: TryRecordRequest): Promise<AttemptDecision> {
-    const { tenantId, caps } = request
+    return this.tryRecordNow(request)
+  }
+
+  /**
+   * {@link tryRecord} for hot paths: the decision itself when it can be made from this
+   * process's recent reads (a dry run, or a refusal), a promise of it otherwise.
+   */
+  tryRecordNow(request: TryRecordRequest): Awaitable<AttemptDecision> {
+    const { tenantId, caps, number } = request
     assertTenantId(tenantId)
-    const key = this.#numberKey(tenantId, request.number)
+    if (typeof number !== 'string' || !E164.test(number)) {
+      throw new TypeError('the attempt ledger takes numbers in E.164')
+    }
     const at = instant(request.at)
     assertCaps(caps)
     if (request.callId !== undefined && (typeof request.callId !== 'string' || request.callId.length > 128)) {
@@ -132,20 +182,54 @@ export class AttemptLedger {
     }
     // No cap applies (all turned off): nothing to count, nothing to record.
     if (caps.length === 0) return NOTHING_TO_COUNT
-    const windowMs = Math.max(0, ...caps.map((c) => c.windowHours * 3_600_000))
-    const limit = Math.max(0, ...caps.map((c) => c.max))
-    if (request.dryRun === true) {
-      const times = await this.#times(this.#options.db, tenantId, key, at - windowMs, limit)
-      return outcome(judgeAttempt(times, caps, at), false)
+    let windowMs = 0
+    let limit = 0
+    for (const cap of caps) {
+      windowMs = Math.max(windowMs, cap.windowHours * 3_600_000)
+      limit = Math.max(limit, cap.max)
     }
+    const recentKey = `${tenantId} ${number}`
+    const recent = this.#recentTimes(recentKey, at - windowMs, limit)
+    if (recent !== undefined) {
+      const judged = judgeAttempt(recent, caps, at)
+      if (request.dryRun === true || judged.exceeded !== undefined) return outcome(judged, false)
+    }
+    const key = this.#numberKey(tenantId, number)
+    if (request.dryRun === true) {
+      const readAt = this.#timer()
+      return this.#times(this.#options.db, tenantId, key, at - windowMs, limit).then((times) => {
+        this.#remember(recentKey, { times, after: at - windowMs, limit, readAt })
+        return outcome(judgeAttempt(times, caps, at), false)
+      })
+    }
+    return this.#record(request, { tenantId, key, recentKey, at, windowMs, limit })
+  }
+
+  async #record(
+    request: TryRecordRequest,
+    target: {
+      readonly tenantId: string
+      readonly key: string
+      readonly recentKey: string
+      readonly at: number
+      readonly windowMs: number
+      readonly limit: number
+    },
+  ): Promise<AttemptDecision> {
+    const { tenantId, key, recentKey, at, windowMs, limit } = target
+    const caps = request.caps
     return this.#withRetry(async () => {
       for (let attempt = 0; ; attempt++) {
         const decided = await this.#options.db.transaction().execute(async (trx) => {
           const db = policyTenantDb(trx, tenantId)
           if (!(await this.#lockHead(db, tenantId, key, at, attempt > 0))) return undefined
+          const readAt = this.#timer()
           const times = await this.#times(trx, tenantId, key, at - windowMs, limit)
           const judged = judgeAttempt(times, caps, at)
-          if (judged.exceeded !== undefined) return outcome(judged, false)
+          if (judged.exceeded !== undefined) {
+            this.#remember(recentKey, { times, after: at - windowMs, limit, readAt })
+            return outcome(judged, false)
+          }
           const id = newSortableId('ca', at)
           await db
             .insertInto(ATTEMPTS)
@@ -157,6 +241,14 @@ export class AttemptLedger {
             .where('tenant_id', '=', tenantId)
             .where('number_key', '=', key)
             .execute()
+          // What the ledger holds once this commits; forgotten if the attempt is released.
+          this.#remember(recentKey, {
+            times: withAttempt(times, at, limit),
+            after: at - windowMs,
+            limit,
+            readAt,
+          })
+          this.#recorded.set(id, recentKey)
           return {
             allowed: true as const,
             recorded: true,
@@ -188,6 +280,8 @@ export class AttemptLedger {
       .where('tenant_id', '=', tenantId)
       .where('id', '=', attemptId)
       .executeTakeFirst()
+    const recentKey = this.#recorded.get(attemptId)
+    if (recentKey !== undefined) this.#recent.delete(recentKey)
     return Number(result.numDeletedRows) > 0
   }
 
@@ -331,6 +425,26 @@ export class AttemptLedger {
     return rows.map((r) => Number(r.at))
   }
 
+  /**
+   * The newest `limit` attempts after `after` from a recent enough read, or `undefined` when
+   * there is none that covers them.
+   */
+  #recentTimes(recentKey: string, after: number, limit: number): readonly number[] | undefined {
+    if (this.#recentMs === 0) return undefined
+    const recent = this.#recent.get(recentKey)
+    if (recent === undefined || this.#timer() - recent.readAt >= this.#recentMs) return undefined
+    // A read of a longer window and more rows holds every row a narrower read would return.
+    if (recent.after > after || recent.limit < limit) return undefined
+    const times = recent.times
+    let end = 0
+    while (end < times.length && end < limit && times[end]! > after) end += 1
+    return end === times.length ? times : times.slice(0, end)
+  }
+
+  #remember(recentKey: string, attempts: RecentAttempts): void {
+    if (this.#recentMs > 0) this.#recent.set(recentKey, attempts)
+  }
+
   #numberKey(tenantId: string, number: string): string {
     if (typeof number !== 'string' || !E164.test(number)) {
       throw new TypeError('the attempt ledger takes numbers in E.164')
@@ -369,6 +483,12 @@ function outcome(judged: ReturnType<typeof judgeAttempt>, recorded: false): Atte
     nextAllowedAt: exceeded.nextAllowedAt,
     counts,
   }
+}
+
+/** `times` (newest first, at most `limit`) with an attempt at `at` added. */
+function withAttempt(times: readonly number[], at: number, limit: number): number[] {
+  const all = [...times, at].sort((a, b) => b - a)
+  return all.slice(0, limit)
 }
 
 function instant(value: unknown): number {

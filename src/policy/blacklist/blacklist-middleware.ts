@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { NumberInvalid, parseNumber, type ParsedNumber } from '../../masking/phone-number.js'
+import type { Awaitable } from '../../lib/awaitable.js'
+import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { InboundCall, OutboundCall } from '../../pipeline/call-events.js'
-import type { Middleware } from '../../pipeline/pipeline.js'
-import { PARSED_CALLEE_STATE } from '../number-checks/number-checks-middleware.js'
+import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
+import { readCallNumber, type RegionOf } from '../callee-number.js'
 import type { BlacklistMatch } from './blacklist-service.js'
 
 /** Options of {@link blacklist}. */
@@ -19,12 +20,19 @@ export interface BlacklistMiddlewareOptions {
       direction: 'inbound' | 'outbound',
       at: Date,
     ): Promise<BlacklistMatch | undefined>
+    /** {@link match} answering without a promise when it can (`BlacklistService.matchNow`). */
+    matchNow?(
+      tenantId: string,
+      e164: string,
+      direction: 'inbound' | 'outbound',
+      at: Date,
+    ): Awaitable<BlacklistMatch | undefined>
   }
   /**
    * The region a tenant's national numbers are read in.
    * @defaultValue `() => 'CN'`
    */
-  readonly regionOf?: (tenantId: string) => string | Promise<string>
+  readonly regionOf?: RegionOf
 }
 
 /**
@@ -45,44 +53,37 @@ export function blacklist<E extends InboundCall | OutboundCall>(
   options: BlacklistMiddlewareOptions,
 ): Middleware<E> {
   const regionOf = options.regionOf ?? (() => 'CN')
-  return async function blacklist(ctx, next) {
-    const event = ctx.event as InboundCall | OutboundCall
-    const direction = event.type === 'inbound' ? 'inbound' : 'outbound'
-    let parsed =
-      direction === 'outbound' ? (ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined) : undefined
-    if (parsed === undefined) {
-      const number: unknown = direction === 'inbound' ? (event as InboundCall).caller : event.callee
-      try {
-        if (typeof number !== 'string') throw new NumberInvalid('NOT_A_NUMBER', 'no number')
-        parsed = parseNumber(number, { defaultRegion: await regionOf(ctx.tenantId) })
-      } catch (error) {
-        if (!(error instanceof NumberInvalid)) throw error
-        ctx.note(
-          'policy.blacklist.unidentified',
-          `the ${direction === 'inbound' ? 'caller' : 'callee'} number cannot be read; no entry can match`,
-          {
-            problem: error.problem,
-          },
-        )
-        await next()
-        return
-      }
-    }
-    const entry = await options.list.match(ctx.tenantId, parsed.e164, direction, ctx.at)
-    if (entry !== undefined) {
-      ctx.deny(
-        'ERR_POLICY_BLACKLISTED',
-        `the ${direction === 'inbound' ? 'caller' : 'callee'} is on the tenant's blacklist (${entry.kind} entry ${entry.id})`,
-        {
-          entryId: entry.id,
-          direction: entry.direction,
-          kind: entry.kind,
-          reason: entry.reason ?? null,
-          expiresAt: entry.expiresAt?.toISOString() ?? null,
-        },
-      )
+  const list = options.list
+  const lookup = list.matchNow?.bind(list) ?? list.match.bind(list)
+  const deny = (ctx: CallContext<E>, party: string, entry: BlacklistMatch | undefined): void => {
+    if (entry === undefined) return
+    ctx.deny(
+      'ERR_POLICY_BLACKLISTED',
+      `the ${party} is on the tenant's blacklist (${entry.kind} entry ${entry.id})`,
+      {
+        entryId: entry.id,
+        direction: entry.direction,
+        kind: entry.kind,
+        reason: entry.reason ?? null,
+        expiresAt: entry.expiresAt?.toISOString() ?? null,
+      },
+    )
+  }
+  const judge = (ctx: CallContext<E>, number: ParsedNumber | NumberInvalid): Awaitable<void> => {
+    const direction = ctx.event.type === 'inbound' ? 'inbound' : 'outbound'
+    const party = direction === 'inbound' ? 'caller' : 'callee'
+    if (number instanceof NumberInvalid) {
+      ctx.note('policy.blacklist.unidentified', `the ${party} number cannot be read; no entry can match`, {
+        problem: number.problem,
+      })
       return
     }
-    await next()
+    const entry = lookup(ctx.tenantId, number.e164, direction, ctx.at)
+    if (entry instanceof Promise) return entry.then((e) => deny(ctx, party, e))
+    return deny(ctx, party, entry)
   }
+  return guard<E>(function blacklist(ctx) {
+    const number = readCallNumber(ctx, regionOf)
+    return number instanceof Promise ? number.then((n) => judge(ctx, n)) : judge(ctx, number)
+  })
 }

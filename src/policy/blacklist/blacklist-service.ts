@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import type { Kysely, Transaction } from 'kysely'
 import type { AuditEventInput } from '../../audit/audit-event.js'
 import type { Clock } from '../../clock.js'
@@ -47,7 +48,7 @@ import {
   type BlacklistDirection,
   type BlacklistKind,
 } from './blacklist-entry.js'
-import { BlacklistSnapshots } from './blacklist-snapshot.js'
+import { BlacklistSnapshots, type SnapshotEntry } from './blacklist-snapshot.js'
 import { bumpListVersion, readListVersion } from '../../store/list-versions.js'
 import { isDuplicateKeyError, isTransientLockError } from '../../store/dialect-helpers.js'
 
@@ -416,19 +417,24 @@ export class BlacklistService {
     direction: 'inbound' | 'outbound',
     at: Date = this.#options.clock.now(),
   ): Promise<BlacklistMatch | undefined> {
+    return this.matchNow(tenantId, e164, direction, at)
+  }
+
+  /**
+   * {@link match} for hot paths: the answer itself when this process's copy of the list is
+   * fresh, a promise of it only when the copy has to be refreshed first.
+   */
+  matchNow(
+    tenantId: string,
+    e164: string,
+    direction: 'inbound' | 'outbound',
+    at: Date = this.#options.clock.now(),
+  ): Awaitable<BlacklistMatch | undefined> {
     assertTenantId(tenantId)
-    if (typeof e164 !== 'string' || !/^\+[1-9]\d{1,14}$/.test(e164)) {
+    if (typeof e164 !== 'string' || !E164_PATTERN.test(e164)) {
       throw new TypeError('match() takes a number in E.164')
     }
-    const entry = await this.#snapshots.match(tenantId, e164, direction, at)
-    if (entry === undefined) return undefined
-    return {
-      id: entry.id,
-      kind: entry.kind,
-      direction: entry.direction,
-      ...(entry.reason === null ? {} : { reason: entry.reason }),
-      ...(entry.expiresAt === null ? {} : { expiresAt: new Date(entry.expiresAt) }),
-    }
+    return whenReady(this.#snapshots.match(tenantId, e164, direction, at), toMatch)
   }
 
   /**
@@ -799,4 +805,17 @@ function notFound(tenantId: string, id: string): CallwardenError {
 
 function redactionLocale(region: string): RedactionLocale {
   return (REDACTION_LOCALES as readonly string[]).includes(region) ? (region as RedactionLocale) : 'CN'
+}
+
+const E164_PATTERN = /^\+[1-9]\d{1,14}$/
+
+function toMatch(entry: SnapshotEntry | undefined): BlacklistMatch | undefined {
+  if (entry === undefined) return undefined
+  return {
+    id: entry.id,
+    kind: entry.kind,
+    direction: entry.direction,
+    ...(entry.reason === null ? {} : { reason: entry.reason }),
+    ...(entry.expiresAt === null ? {} : { expiresAt: new Date(entry.expiresAt) }),
+  }
 }

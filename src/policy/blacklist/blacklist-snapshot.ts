@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Awaitable } from '../../lib/awaitable.js'
 import type { BlacklistDirection, BlacklistKind } from './blacklist-entry.js'
 import { MIN_PREFIX_DIGITS } from './blacklist-entry.js'
 
@@ -108,16 +109,18 @@ export class BlacklistSnapshots {
   }
 
   /** The entry that decides for `e164` (see {@link TenantSnapshot.match}), or `undefined`. */
-  async match(
+  match(
     tenantId: string,
     e164: string,
     direction: 'inbound' | 'outbound',
     at: Date,
-  ): Promise<SnapshotEntry | undefined> {
+  ): Awaitable<SnapshotEntry | undefined> {
     const snapshot = this.#snapshots.get(tenantId)
     const fresh =
       snapshot !== undefined && this.#refreshMs > 0 && this.#timer() - snapshot.checkedAt < this.#refreshMs
-    return (fresh ? snapshot : await this.#refresh(tenantId)).match(e164, direction, at.getTime())
+    // A fresh copy answers at once; only a refresh makes the caller wait.
+    if (fresh) return snapshot.match(e164, direction, at.getTime())
+    return this.#refresh(tenantId).then((s) => s.match(e164, direction, at.getTime()))
   }
 
   /** Drops the tenant's copy; call it after a change to the tenant's list commits. */

@@ -40,11 +40,16 @@ interface LocaleData {
   /** Zones of every prefix under a NANP area code (`'1208'` → Boise and Los Angeles). */
   readonly zonesByArea: ReadonlyMap<string, readonly string[]>
   readonly longestPrefix: number
+  /** The lengths prefixes have, longest first: a lookup tries only these. */
+  readonly prefixLengths: readonly number[]
 }
 
 let data: LocaleData | undefined
 /** Locales are interned: equal locales are the same object, so caches can key on identity. */
 const interned = new Map<string, CalleeLocale>()
+/** The interned locale per zone list (the data's own frozen arrays) and `country|subdivision`. */
+const internedByZones = new WeakMap<readonly string[], Map<string, CalleeLocale>>()
+const NO_ZONES: readonly string[] = Object.freeze([])
 const byNumber = new WeakMap<ParsedNumber, CalleeLocale>()
 
 /**
@@ -89,7 +94,8 @@ export function loadCalleeLocaleData(
   }
   const zonesByArea = new Map<string, readonly string[]>()
   for (const [area, set] of areas) zonesByArea.set(area, Object.freeze([...set].sort()))
-  data = { zonesByPrefix, zonesByArea, longestPrefix }
+  const prefixLengths = [...new Set([...zonesByPrefix.keys()].map((p) => p.length))].sort((a, b) => b - a)
+  data = { zonesByPrefix, zonesByArea, longestPrefix, prefixLengths }
   interned.clear()
 }
 
@@ -119,12 +125,13 @@ export function calleeLocale(parsed: ParsedNumber): CalleeLocale {
 
 function locate(parsed: ParsedNumber): CalleeLocale {
   if (data === undefined) loadCalleeLocaleData()
-  const { zonesByPrefix, zonesByArea, longestPrefix } = data!
+  const { zonesByPrefix, zonesByArea, prefixLengths } = data!
   const digits = parsed.e164.slice(1)
   const country = parsed.region ?? '001'
   let matched = ''
-  let zones: readonly string[] = []
-  for (let length = Math.min(longestPrefix, digits.length); length > 0; length -= 1) {
+  let zones: readonly string[] = NO_ZONES
+  for (const length of prefixLengths) {
+    if (length > digits.length) continue
     const prefix = digits.slice(0, length)
     const found = zonesByPrefix.get(prefix)
     if (found !== undefined) {
@@ -136,13 +143,20 @@ function locate(parsed: ParsedNumber): CalleeLocale {
   const nanp = parsed.countryCode === '1'
   // A NANP number placed only by the calling code: every zone its area code has.
   if (nanp && matched.length <= 1) zones = zonesByArea.get(digits.slice(0, 4)) ?? zones
-  zones = ownZones(zones, country)
   let subdivision: string | undefined
   if (nanp) {
     const candidate = NANP_AREA_SUBDIVISIONS[parsed.nationalNumber.slice(0, 3)]
     if (candidate !== undefined && candidate.startsWith(`${country}-`)) subdivision = candidate
   }
-  return intern(country, zones, subdivision)
+  // Most numbers resolve to one of the data's own zone lists: intern by its identity.
+  const key = `${country}|${subdivision ?? ''}`
+  let byPlace = internedByZones.get(zones)
+  const known = byPlace?.get(key)
+  if (known !== undefined) return known
+  const locale = intern(country, ownZones(zones, country), subdivision)
+  if (byPlace === undefined) internedByZones.set(zones, (byPlace = new Map()))
+  byPlace.set(key, locale)
+  return locale
 }
 
 /** The zones of `country` among `zones`; all of them when none is the country's own. */

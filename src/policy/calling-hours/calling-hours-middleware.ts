@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { NumberInvalid, parseNumber, type ParsedNumber } from '../../masking/phone-number.js'
+import type { Awaitable } from '../../lib/awaitable.js'
+import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
-import type { Middleware } from '../../pipeline/pipeline.js'
-import { PARSED_CALLEE_STATE } from '../number-checks/number-checks-middleware.js'
+import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
+import { readCallNumber, type RegionOf } from '../callee-number.js'
 import { calleeLocale } from './callee-locale.js'
 import type { CallingHoursEngine } from './calling-hours-engine.js'
 import type { CallingHoursOverrides } from './calling-hours-overrides.js'
@@ -20,7 +21,7 @@ export interface CallingHoursOptions {
    * before and left the parsed number.
    * @defaultValue `() => 'CN'`
    */
-  readonly regionOf?: (tenantId: string) => string | Promise<string>
+  readonly regionOf?: RegionOf
   /**
    * The tenant's overrides (`policy.callingHours.tenants[tenantId]`, parsed once with
    * `parseCallingHoursOverrides`). Return the same object for a tenant every time: compiled
@@ -63,32 +64,28 @@ export function callingHours(options: CallingHoursOptions): Middleware<OutboundC
   const regionOf = options.regionOf ?? (() => 'CN')
   const overridesOf = options.overridesOf
   const noteAllowed = options.noteAllowed === true
-  return async function callingHours(ctx, next) {
-    let parsed = ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined
-    if (parsed === undefined) {
-      const to: unknown = ctx.event.callee
-      try {
-        if (typeof to !== 'string' || to.length === 0) throw new NumberInvalid('NOT_A_NUMBER', 'no number')
-        parsed = parseNumber(to, { defaultRegion: await regionOf(ctx.tenantId) })
-      } catch (error) {
-        if (!(error instanceof NumberInvalid)) throw error
-        // Without a number there is no local time to judge: fail closed.
-        ctx.deny(
-          'ERR_POLICY_NUMBER_NOT_ALLOWED',
-          'the callee number cannot be read; calling hours cannot be judged',
-          {
-            rule: 'invalid',
-            problem: error.problem,
-          },
-        )
-        return
-      }
+  const judge = (ctx: CallContext<OutboundCall>, callee: ParsedNumber | NumberInvalid): Awaitable<void> => {
+    if (callee instanceof NumberInvalid) {
+      // Without a number there is no local time to judge: fail closed.
+      ctx.deny(
+        'ERR_POLICY_NUMBER_NOT_ALLOWED',
+        'the callee number cannot be read; calling hours cannot be judged',
+        {
+          rule: 'invalid',
+          problem: callee.problem,
+        },
+      )
+      return
     }
-    let overrides: CallingHoursOverrides | undefined
-    if (overridesOf !== undefined) {
-      const found = overridesOf(ctx.tenantId)
-      overrides = found instanceof Promise ? await found : found
-    }
+    const overrides = overridesOf?.(ctx.tenantId)
+    if (overrides instanceof Promise) return overrides.then((o) => evaluate(ctx, callee, o))
+    return evaluate(ctx, callee, overrides)
+  }
+  const evaluate = (
+    ctx: CallContext<OutboundCall>,
+    parsed: ParsedNumber,
+    overrides: CallingHoursOverrides | undefined,
+  ): void => {
     const result = engine.evaluate({
       locale: calleeLocale(parsed),
       purpose: ctx.event.purpose,
@@ -117,6 +114,9 @@ export function callingHours(options: CallingHoursOptions): Middleware<OutboundC
         rules: result.rulesApplied,
       })
     }
-    await next()
   }
+  return guard<OutboundCall>(function callingHours(ctx) {
+    const callee = readCallNumber(ctx, regionOf)
+    return callee instanceof Promise ? callee.then((c) => judge(ctx, c)) : judge(ctx, callee)
+  })
 }

@@ -3,9 +3,11 @@
  *
  * @module
  */
+import type { Awaitable } from '../../lib/awaitable.js'
+import { NumberInvalid } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
-import type { Middleware } from '../../pipeline/pipeline.js'
-import { calleeE164 } from '../callee-number.js'
+import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
+import { readCallNumber, type RegionOf } from '../callee-number.js'
 import type { ConsentPurpose } from './consent-record.js'
 import type { ConsentCheck } from './consent-service.js'
 
@@ -43,7 +45,7 @@ export interface ConsentMiddlewareOptions {
    * The region a tenant's national numbers are read in.
    * @defaultValue `() => 'CN'`
    */
-  readonly regionOf?: (tenantId: string) => string | Promise<string>
+  readonly regionOf?: RegionOf
 }
 
 /**
@@ -66,17 +68,12 @@ export function consent(options: ConsentMiddlewareOptions): Middleware<OutboundC
   const regionOf = options.regionOf ?? (() => 'CN')
   const given = options.requiredFor ?? DEFAULT_CONSENT_REQUIRED_FOR
   const requiredFor = typeof given === 'function' ? given : () => given
-  return async function consent(ctx, next) {
-    const purpose = ctx.event.purpose ?? options.unspecifiedPurpose
-    if (purpose === undefined || !(await requiredFor(ctx.tenantId)).includes(purpose)) {
-      await next()
-      return
-    }
-    const callee = await calleeE164(ctx, regionOf)
+  const check = async (ctx: CallContext<OutboundCall>, purpose: ConsentPurpose): Promise<void> => {
+    const callee = await readCallNumber(ctx, regionOf)
     const result: ConsentCheck =
-      'e164' in callee
-        ? await options.ledger.check({ tenantId: ctx.tenantId, number: callee.e164, purpose, at: ctx.at })
-        : { live: false, state: 'none' }
+      callee instanceof NumberInvalid
+        ? { live: false, state: 'none' }
+        : await options.ledger.check({ tenantId: ctx.tenantId, number: callee.e164, purpose, at: ctx.at })
     if (!result.live) {
       ctx.deny(
         'ERR_POLICY_NO_CONSENT',
@@ -88,6 +85,18 @@ export function consent(options: ConsentMiddlewareOptions): Middleware<OutboundC
       return
     }
     ctx.note(CONSENT_FOUND, `the callee consented to '${purpose}' calls`, { consentId: result.consent.id })
-    await next()
   }
+  const judge = (
+    ctx: CallContext<OutboundCall>,
+    purpose: ConsentPurpose,
+    required: readonly ConsentPurpose[],
+  ): Awaitable<void> => (required.includes(purpose) ? check(ctx, purpose) : undefined)
+  return guard<OutboundCall>(function consent(ctx) {
+    const purpose = ctx.event.purpose ?? options.unspecifiedPurpose
+    // Calls whose purpose needs no consent are passed on without a promise.
+    if (purpose === undefined) return
+    const required = requiredFor(ctx.tenantId)
+    if (required instanceof Promise) return required.then((r) => judge(ctx, purpose, r))
+    return judge(ctx, purpose, required)
+  })
 }

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { NumberInvalid, parseNumber, type ParsedNumber } from '../../masking/phone-number.js'
+import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
-import type { Middleware } from '../../pipeline/pipeline.js'
-import { PARSED_CALLEE_STATE } from '../number-checks/number-checks-middleware.js'
+import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
+import { readCallNumber, type RegionOf } from '../callee-number.js'
 import type { DncMatch } from './dnc-list.js'
 
 /** Options of {@link dnc}. */
@@ -20,7 +20,7 @@ export interface DncMiddlewareOptions {
    * before and left the parsed callee.
    * @defaultValue `() => 'CN'`
    */
-  readonly regionOf?: (tenantId: string) => string | Promise<string>
+  readonly regionOf?: RegionOf
 }
 
 /**
@@ -44,35 +44,25 @@ export function dnc(options: DncMiddlewareOptions): Middleware<OutboundCall> {
   }
   const registry = options.registry
   const regionOf = options.regionOf ?? (() => 'CN')
-  return async function dnc(ctx, next) {
-    let parsed = ctx.state.get(PARSED_CALLEE_STATE) as ParsedNumber | undefined
-    if (parsed === undefined) {
-      const callee: unknown = ctx.event.callee
-      try {
-        if (typeof callee !== 'string') throw new NumberInvalid('NOT_A_NUMBER', 'no number')
-        parsed = parseNumber(callee, { defaultRegion: await regionOf(ctx.tenantId) })
-      } catch (error) {
-        if (!(error instanceof NumberInvalid)) throw error
-        ctx.note(
-          'policy.dnc.unidentified',
-          'the callee number cannot be read; no do-not-call list can match',
-          {
-            problem: error.problem,
-          },
-        )
-        await next()
-        return
-      }
+  const judge = (ctx: CallContext<OutboundCall>, callee: ParsedNumber | NumberInvalid): void => {
+    if (callee instanceof NumberInvalid) {
+      ctx.note('policy.dnc.unidentified', 'the callee number cannot be read; no do-not-call list can match', {
+        problem: callee.problem,
+      })
+      return
     }
-    const match = registry.match(ctx.tenantId, parsed)
+    const match = registry.match(ctx.tenantId, callee)
     if (match !== undefined) {
       ctx.deny(
         'ERR_POLICY_DNC',
         `the callee is on the ${match.scope === 'global' ? 'global' : "tenant's"} do-not-call list '${match.list}'`,
         { list: match.list, scope: match.scope },
       )
-      return
     }
-    await next()
   }
+  return guard<OutboundCall>(function dnc(ctx) {
+    const callee = readCallNumber(ctx, regionOf)
+    if (callee instanceof Promise) return callee.then((c) => judge(ctx, c))
+    return judge(ctx, callee)
+  })
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { OutboundCall } from '../../pipeline/call-events.js'
-import type { Middleware } from '../../pipeline/pipeline.js'
+import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
 import { checkNumber } from './number-check.js'
 
 /**
@@ -12,6 +12,8 @@ import { checkNumber } from './number-check.js'
  * policy middleware (the blacklist reads it instead of parsing again).
  */
 export const PARSED_CALLEE_STATE = 'policy.callee'
+
+const NO_NUMBER = Object.freeze({ rule: 'invalid', problem: 'NOT_A_NUMBER' })
 
 /** Options of {@link numberChecks}. */
 export interface NumberChecksOptions {
@@ -43,21 +45,19 @@ export interface NumberChecksOptions {
 export function numberChecks(options: NumberChecksOptions = {}): Middleware<OutboundCall> {
   const regionOf = options.regionOf ?? (() => 'CN')
   const blockSharedCost = options.blockSharedCost ?? true
-  return async function numberChecks(ctx, next) {
+  const judge = (ctx: CallContext<OutboundCall>, to: string, region: string): void => {
+    const result = checkNumber(to, { defaultRegion: region, blockSharedCost })
+    if (result.allowed) ctx.state.set(PARSED_CALLEE_STATE, result.parsed)
+    else ctx.deny('ERR_POLICY_NUMBER_NOT_ALLOWED', result.message, result.details)
+  }
+  return guard<OutboundCall>(function numberChecks(ctx) {
     const to: unknown = ctx.event.callee
     if (typeof to !== 'string' || to.length === 0) {
-      ctx.deny('ERR_POLICY_NUMBER_NOT_ALLOWED', 'no number to dial', {
-        rule: 'invalid',
-        problem: 'NOT_A_NUMBER',
-      })
+      ctx.deny('ERR_POLICY_NUMBER_NOT_ALLOWED', 'no number to dial', NO_NUMBER)
       return
     }
-    const result = checkNumber(to, { defaultRegion: await regionOf(ctx.tenantId), blockSharedCost })
-    if (!result.allowed) {
-      ctx.deny('ERR_POLICY_NUMBER_NOT_ALLOWED', result.message, result.details)
-      return
-    }
-    ctx.state.set(PARSED_CALLEE_STATE, result.parsed)
-    await next()
-  }
+    const region = regionOf(ctx.tenantId)
+    if (typeof region === 'string') return judge(ctx, to, region)
+    return region.then((r) => judge(ctx, to, r))
+  })
 }

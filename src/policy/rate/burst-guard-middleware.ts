@@ -3,19 +3,18 @@
  *
  * @module
  */
+import type { Awaitable } from '../../lib/awaitable.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
-import type { Middleware } from '../../pipeline/pipeline.js'
-import type { BurstDecision, BurstPermit } from './burst-guard.js'
+import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
+import type { BurstDecision, BurstPermit, BurstRequest } from './burst-guard.js'
 
 /** Options of {@link burstGuard}. */
 export interface BurstGuardMiddlewareOptions {
   /** The limiter (`cw.policy.rate`). */
   readonly guard: {
-    tryAcquire(request: {
-      readonly tenantId: string
-      readonly at: Date
-      readonly dryRun?: boolean
-    }): Promise<BurstDecision>
+    tryAcquire(request: BurstRequest): Promise<BurstDecision>
+    /** {@link tryAcquire} answering without a promise when it can (`BurstGuard.tryAcquireNow`). */
+    tryAcquireNow?(request: BurstRequest): Awaitable<BurstDecision>
     release(permit: BurstPermit): void
   }
 }
@@ -35,8 +34,9 @@ export interface BurstGuardMiddlewareOptions {
  * ```
  */
 export function burstGuard(options: BurstGuardMiddlewareOptions): Middleware<OutboundCall> {
-  return async function burstGuard(ctx, next) {
-    const result = await options.guard.tryAcquire({ tenantId: ctx.tenantId, at: ctx.at, dryRun: ctx.dryRun })
+  const limiter = options.guard
+  const acquire = limiter.tryAcquireNow?.bind(limiter) ?? limiter.tryAcquire.bind(limiter)
+  const judge = (ctx: CallContext<OutboundCall>, result: BurstDecision): void => {
     if (!result.allowed) {
       ctx.deny(
         'ERR_POLICY_RATE_LIMITED',
@@ -50,16 +50,11 @@ export function burstGuard(options: BurstGuardMiddlewareOptions): Middleware<Out
       return
     }
     const permit = result.permit
-    if (permit === undefined) {
-      await next()
-      return
-    }
-    try {
-      await next()
-    } catch (error) {
-      options.guard.release(permit)
-      throw error
-    }
-    if (ctx.denied) options.guard.release(permit)
+    // The slot is given back when the call is not placed after all.
+    if (permit !== undefined) ctx.onDenied(() => limiter.release(permit))
   }
+  return guard<OutboundCall>(function burstGuard(ctx) {
+    const result = acquire({ tenantId: ctx.tenantId, at: ctx.at, dryRun: ctx.dryRun })
+    return result instanceof Promise ? result.then((r) => judge(ctx, r)) : judge(ctx, result)
+  })
 }

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { Awaitable } from '../../lib/awaitable.js'
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.js'
@@ -83,6 +84,14 @@ export interface BurstPermit {
   readonly at: number
 }
 
+/** What {@link BurstGuard.tryAcquire} takes. */
+export interface BurstRequest {
+  readonly tenantId: string
+  readonly at: Date
+  /** Judge without taking a slot. @defaultValue false */
+  readonly dryRun?: boolean
+}
+
 /** The outcome of {@link BurstGuard.tryAcquire}. */
 export type BurstDecision =
   | { readonly allowed: true; readonly limit: number; readonly permit?: BurstPermit }
@@ -147,8 +156,12 @@ export class BurstGuard {
   async limitAt(tenantId: string, at: Date): Promise<number> {
     assertTenantId(tenantId)
     const t = instant(at)
+    return this.#limit(await this.#loadAnnouncements(tenantId), t)
+  }
+
+  #limit(announcements: CachedAnnouncements['rows'], t: number): number {
     let perSecond = this.#perSecond
-    for (const a of await this.#loadAnnouncements(tenantId)) {
+    for (const a of announcements) {
       if (a.from <= t && t < a.until && a.maxPerSecond > perSecond) perSecond = a.maxPerSecond
     }
     return Math.max(1, Math.floor(perSecond / this.#processes))
@@ -159,15 +172,27 @@ export class BurstGuard {
    * without taking one. Calls count in a window while `|time - at| < 1 s`, so a clock that
    * goes backwards does not free slots.
    */
-  async tryAcquire(request: {
-    readonly tenantId: string
-    readonly at: Date
-    readonly dryRun?: boolean
-  }): Promise<BurstDecision> {
+  async tryAcquire(request: BurstRequest): Promise<BurstDecision> {
+    return this.tryAcquireNow(request)
+  }
+
+  /**
+   * {@link tryAcquire} for hot paths: the decision itself when the tenant's announced bursts
+   * are in memory, a promise of it only when they have to be read first.
+   */
+  tryAcquireNow(request: BurstRequest): Awaitable<BurstDecision> {
     const { tenantId } = request
+    assertTenantId(tenantId)
     const at = instant(request.at)
-    const limit = await this.limitAt(tenantId, request.at)
-    // From here on synchronous: no other decision of this process interleaves.
+    const announcements = this.#loadAnnouncements(tenantId)
+    if (announcements instanceof Promise) {
+      return announcements.then((rows) => this.#decide(tenantId, at, this.#limit(rows, at), request.dryRun))
+    }
+    return this.#decide(tenantId, at, this.#limit(announcements, at), request.dryRun)
+  }
+
+  /** Synchronous: no other decision of this process interleaves. */
+  #decide(tenantId: string, at: number, limit: number, dryRun: boolean | undefined): BurstDecision {
     let log = this.#logs.get(tenantId)
     if (log !== undefined) {
       log = log.filter((t) => t > at - BURST_WINDOW_MS)
@@ -182,7 +207,7 @@ export class BurstGuard {
         nextAllowedAt: new Date(nextFit(log ?? [], limit, at)),
       }
     }
-    if (request.dryRun === true) return { allowed: true, limit }
+    if (dryRun === true) return { allowed: true, limit }
     if (log === undefined) this.#logs.set(tenantId, (log = []))
     log.push(at)
     return { allowed: true, limit, permit: Object.freeze({ tenantId, at }) }
@@ -274,19 +299,21 @@ export class BurstGuard {
     }))
   }
 
-  async #loadAnnouncements(tenantId: string): Promise<CachedAnnouncements['rows']> {
+  #loadAnnouncements(tenantId: string): Awaitable<CachedAnnouncements['rows']> {
     const now = this.#options.clock.now().getTime()
     const cached = this.#announcements.get(tenantId)
     if (cached !== undefined && now - cached.loadedAt < this.#refreshMs && now >= cached.loadedAt) {
       return cached.rows
     }
-    const rows = (await this.#query(tenantId)).map((r) => ({
-      maxPerSecond: Number(r.max_per_second),
-      from: Number(r.starts_at),
-      until: Number(r.ends_at),
-    }))
-    this.#announcements.set(tenantId, { loadedAt: now, rows })
-    return rows
+    return this.#query(tenantId).then((found) => {
+      const rows = found.map((r) => ({
+        maxPerSecond: Number(r.max_per_second),
+        from: Number(r.starts_at),
+        until: Number(r.ends_at),
+      }))
+      this.#announcements.set(tenantId, { loadedAt: now, rows })
+      return rows
+    })
   }
 
   #query(tenantId: string) {
