@@ -457,6 +457,42 @@ describe('attempt caps across OS processes on MariaDB', () => {
     expect(fresh).toMatchObject({ allowed: true, counts: [{ count: 1 }] })
   })
 
+  it('reads the counts of concurrent what-if runs together, each number its own', async () => {
+    const secret = randomBytes(32)
+    const at = new Date(Date.UTC(2030, 2, 1, 8))
+    const caps = [{ id: 'tenant:24h', max: 4, windowHours: 24 }]
+    const ledger = () =>
+      new AttemptLedger({ db: database.db, dialect: database.dialect, clock: systemClock, secret })
+    const writer = ledger()
+    const numbers = Array.from({ length: 40 }, (_, i) => `+86139555510${String(i).padStart(2, '0')}`)
+    for (const [i, number] of numbers.entries()) {
+      for (let k = 0; k < i % 5; k++) {
+        await writer.tryRecord({
+          tenantId: 'batch',
+          number,
+          at: new Date(at.getTime() - k * 3_600_000),
+          caps,
+        })
+      }
+    }
+    // A yesterday's attempt outside every window, and another tenant's attempts, count for nothing.
+    await writer.tryRecord({
+      tenantId: 'batch',
+      number: numbers[1]!,
+      at: new Date(at.getTime() - 30 * 3_600_000),
+      caps,
+    })
+    await writer.tryRecord({ tenantId: 'batch-other', number: numbers[0]!, at, caps })
+    const reader = ledger()
+    const results = await Promise.all(
+      numbers.map((number) => reader.tryRecord({ tenantId: 'batch', number, at, caps, dryRun: true })),
+    )
+    results.forEach((result, i) => {
+      if (i % 5 === 4) expect(result).toMatchObject({ allowed: false, count: 4 })
+      else expect(result).toMatchObject({ allowed: true, counts: [{ count: (i % 5) + 1 }] })
+    })
+  })
+
   it('records exactly `max` attempts when four processes race for one new number', async () => {
     const secret = randomBytes(32)
     const at = Date.UTC(2030, 2, 1, 8)
