@@ -3,8 +3,16 @@
  * the naive path, side by side in this process, on the same numbers and the same database.
  *
  * - **callwarden**: `cw.pipeline.outbound.run({ tenantId, callee, purpose, at })` with every
- *   check of the standard chain, as a what-if run (`dryRun`: no attempt is recorded, so
- *   every run decides from the same state), awaited one after another, and 64 at a time.
+ *   check of the standard chain, as what-if runs (`dryRun`: nothing is recorded, so every run
+ *   decides from the same state; real calls are also held to 4 per second per tenant by the
+ *   burst guard), awaited one after another and 64 at a time, in three situations:
+ *   - *recently seen numbers*: 5,000 numbers judged round-robin, each judged before and again
+ *     within a second (the per-process state — parsed numbers, attempt counts read within
+ *     `listRefreshMs` — is warm, as for a dialler re-checking the head of its queue);
+ *   - *first sight*: every run a number never judged before (a new campaign list): a full
+ *     number parse and, for the attempt cap, a database read per number (concurrent runs'
+ *     reads are batched);
+ *   - *attempt caps off*: the ceiling the in-memory checks set (no ledger read at all).
  * - **naive** (the baseline, the way dialers such as VICIdial check before dialling):
  *   per call, a libphonenumber parse, `timezones()` of libphonenumber-geo-carrier and an
  *   `Intl` local-hour check in each zone, and one SQL lookup per list (the blacklist and a
@@ -29,10 +37,12 @@ import { createCallwarden, type Callwarden } from '../dist/index.js'
 const RUN = randomBytes(3).toString('hex')
 const TENANT = `bench-${RUN}`
 const DNC_TABLE = `bench_dnc_${RUN}`
-const DISTINCT_NUMBERS = 20_000
+const DISTINCT_NUMBERS = 5_000
 const BLACKLIST_ENTRIES = 10_000
 const DNC_ROWS = 100_000
 const CHAIN_DECISIONS = 200_000
+/** Numbers judged once each in the first-sight rows (per concurrency). */
+const FIRST_SIGHT = 100_000
 const NAIVE_DECISIONS = 2_000
 const CONCURRENCY = 64
 /** Monday 14:00 in New York, 09:00 in Honolulu: inside every US calling window. */
@@ -41,9 +51,9 @@ const ADMIN = { id: 'bench', role: 'admin' } as const
 
 /** Valid US numbers spread over real area codes (several time zones). */
 const AREA_CODES = ['201', '212', '305', '312', '404', '415', '503', '602', '713', '808', '907', '206']
-function usNumber(i: number): string {
+function usNumber(i: number, exchange = '55'): string {
   const area = AREA_CODES[i % AREA_CODES.length]!
-  return `+1${area}55${String(10_000 + ((i * 7919) % 90_000)).slice(-5)}`
+  return `+1${area}${exchange}${String(10_000 + ((i * 7919) % 90_000)).slice(-5)}`
 }
 
 interface Stack {
@@ -111,12 +121,17 @@ async function prepare(cw: Callwarden, numbers: readonly string[]): Promise<void
   }
 }
 
-async function chainRate(cw: Callwarden, numbers: readonly string[], concurrency: number): Promise<number> {
+async function chainRate(
+  cw: Callwarden,
+  numbers: readonly string[],
+  concurrency: number,
+  runs = CHAIN_DECISIONS,
+): Promise<number> {
   let denied = 0
   const started = performance.now()
   let next = 0
   const worker = async (): Promise<void> => {
-    while (next < CHAIN_DECISIONS) {
+    while (next < runs) {
       const i = next++
       const decision = await cw.pipeline.outbound.run(
         { tenantId: TENANT, callee: numbers[i % numbers.length]!, purpose: 'service', at: AT },
@@ -129,7 +144,7 @@ async function chainRate(cw: Callwarden, numbers: readonly string[], concurrency
   const seconds = (performance.now() - started) / 1000
   if (denied > 0)
     throw new Error(`${denied} benchmark calls were denied; the chain is not deciding what it should`)
-  return CHAIN_DECISIONS / seconds
+  return runs / seconds
 }
 
 const hourFormats = new Map<string, Intl.DateTimeFormat>()
@@ -172,19 +187,27 @@ async function naiveRate(cw: Callwarden, numbers: readonly string[]): Promise<nu
 
 const dir = await mkdtemp(join(tmpdir(), 'cw-policy-bench-'))
 const numbers = Array.from({ length: DISTINCT_NUMBERS }, (_, i) => usNumber(i))
+// Numbers no run has judged: exchanges 56x and 57x, one list per concurrency.
+const firstSight = ['56', '57'].map((exchange) =>
+  Array.from({ length: FIRST_SIGHT }, (_, i) => usNumber(i, exchange)),
+)
+const rate = (value: number): string => Math.round(value).toLocaleString('en-US')
 const rows: string[] = []
+let chainSteps = 0
 try {
   for (const stack of await stacks(dir)) {
     const cw = await createCallwarden(stack.config, { loadEnvironment: false })
     try {
       await prepare(cw, numbers)
+      chainSteps = cw.pipeline.outbound.middlewareNames.length
       const naive = await naiveRate(cw, numbers)
       const sequential = await chainRate(cw, numbers, 1)
       const concurrent = await chainRate(cw, numbers, CONCURRENCY)
+      const freshOne = await chainRate(cw, firstSight[0]!, 1, FIRST_SIGHT)
+      const freshMany = await chainRate(cw, firstSight[1]!, CONCURRENCY, FIRST_SIGHT)
       rows.push(
-        `| ${stack.name} | ${cw.pipeline.outbound.middlewareNames.length} | ${Math.round(sequential).toLocaleString('en-US')} | ` +
-          `${Math.round(concurrent).toLocaleString('en-US')} | ${Math.round(naive).toLocaleString('en-US')} | ` +
-          `${(sequential / naive).toFixed(0)}× |`,
+        `| ${stack.name} | ${rate(sequential)} | ${rate(concurrent)} | ${rate(freshOne)} | ${rate(freshMany)} | ` +
+          `${rate(naive)} | ${(sequential / naive).toFixed(0)}× |`,
       )
     } finally {
       await (cw.database.db as Kysely<any>).schema.dropTable(DNC_TABLE).ifExists().execute()
@@ -196,10 +219,10 @@ try {
 }
 
 console.log(
-  `Outbound decisions/s: ${CHAIN_DECISIONS.toLocaleString('en-US')} chain runs, ${NAIVE_DECISIONS.toLocaleString('en-US')} naive runs, over ${DISTINCT_NUMBERS.toLocaleString('en-US')} US numbers; blacklist ${BLACKLIST_ENTRIES.toLocaleString('en-US')} entries, naive DNC table ${DNC_ROWS.toLocaleString('en-US')} rows.\n`,
+  `Outbound decisions/s (what-if runs of the ${chainSteps}-step standard chain): ${CHAIN_DECISIONS.toLocaleString('en-US')} runs over ${DISTINCT_NUMBERS.toLocaleString('en-US')} recently seen US numbers, ${FIRST_SIGHT.toLocaleString('en-US')} runs on numbers seen for the first time, ${NAIVE_DECISIONS.toLocaleString('en-US')} naive runs; blacklist ${BLACKLIST_ENTRIES.toLocaleString('en-US')} entries, naive DNC table ${DNC_ROWS.toLocaleString('en-US')} rows.\n`,
 )
 console.log(
-  '| store | chain steps | chain, one at a time | chain, 64 at a time | naive path | chain ÷ naive |',
+  '| store | seen recently, one at a time | seen recently, 64 at a time | first sight, one at a time | first sight, 64 at a time | naive path | recently seen ÷ naive |',
 )
-console.log('| --- | --: | --: | --: | --: | --: |')
+console.log('| --- | --: | --: | --: | --: | --: | --: |')
 for (const row of rows) console.log(row)

@@ -15,7 +15,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import { CallwardenError } from '../errors.js'
 import type { IvrInputEvent } from '../pipeline/call-events.js'
-import type { Middleware } from '../pipeline/pipeline.js'
+import { guard, type Middleware } from '../pipeline/pipeline.js'
 import { applyFindings, detectSpans, resolveLocale } from './redaction/redact-text.js'
 import { REDACTED_TOKEN, type RedactionKind, type RedactionLocale } from './redaction/redaction-kinds.js'
 import { foldWidth } from './redaction/text-boundaries.js'
@@ -86,7 +86,7 @@ export function ivrInput(options: IvrInputOptions): Middleware<IvrInputEvent> {
   }
   const withhold = new Set(withheld)
 
-  return async function ivrInput(ctx, next) {
+  return guard<IvrInputEvent>(function ivrInput(ctx) {
     const event = ctx.event
     const original: unknown = event.value
     // Fail closed: from here on the caller's input is only in `original`.
@@ -116,8 +116,7 @@ export function ivrInput(options: IvrInputOptions): Middleware<IvrInputEvent> {
     } else if (kinds.length > 0) {
       ctx.note('IVR_INPUT_REDACTED', 'sensitive IVR input redacted', { variable: event.variable, kinds })
     }
-    await next()
-  }
+  })
 }
 
 /**
