@@ -109,6 +109,27 @@ export function isDigitRun(text: string, from: number): boolean {
   return true
 }
 
+/** The platform's international prefix: `00` before a country code (which never starts with 0). */
+const INTERNATIONAL_PREFIX = /^00[1-9]/
+
+/**
+ * `+` or `00` and digits only, the forms numbers usually arrive in, as `+` and digits;
+ * `undefined` for every other notation (separators, `tel:` URIs, national numbers).
+ *
+ * @example
+ * ```ts
+ * plainInternational('+8613988888888') // '+8613988888888'
+ * plainInternational('008613988888888') // '+8613988888888'
+ * plainInternational('+86 139 8888 8888') // undefined
+ * plainInternational('13988888888') // undefined
+ * ```
+ * @internal
+ */
+export function plainInternational(input: string): string | undefined {
+  if (input.charCodeAt(0) === PLUS_SIGN) return isDigitRun(input, 1) ? input : undefined
+  return INTERNATIONAL_PREFIX.test(input) && isDigitRun(input, 2) ? `+${input.slice(2)}` : undefined
+}
+
 /** `^(?:pattern)$`, as the library's `matchesEntirely` builds it. */
 function entirely(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`)

@@ -22,7 +22,7 @@ import { CallwardenError } from '../errors.js'
 import { RecentCache } from '../lib/recent-cache.js'
 import {
   InternationalReading,
-  isDigitRun,
+  plainInternational,
   readInternationalNumber,
   type LengthVerdict,
 } from './number-plan.js'
@@ -72,9 +72,6 @@ export interface ParsedNumber {
 
 const SEPARATORS = /[\s\-.()\u00a0\u2010-\u2015]/g
 const REGION = /^[A-Z]{2}$/
-/** The platform's international prefix: `00` before a country code (which never starts with 0). */
-const INTERNATIONAL_PREFIX = /^00[1-9]/
-const PLUS_SIGN = 0x2b
 
 /**
  * Reads a number and returns it in E.164. Throws `ERR_NUMBER_INVALID` ({@link NumberInvalid},
@@ -131,12 +128,6 @@ const recentParses = new RecentCache<string, ParsedNumber>(10_000)
  */
 const recentAreaCodes = new RecentCache<string, AreaCode>(10_000)
 
-/** `+` or `00` and digits only, as `+` and digits; `undefined` for every other notation. */
-function plainInternational(input: string): string | undefined {
-  if (input.charCodeAt(0) === PLUS_SIGN) return isDigitRun(input, 1) ? input : undefined
-  return INTERNATIONAL_PREFIX.test(input) && isDigitRun(input, 2) ? `+${input.slice(2)}` : undefined
-}
-
 /**
  * The compiled reading of `+` and digits, as a parse or a thrown rejection; `undefined` where
  * libphonenumber must be asked.
@@ -151,7 +142,7 @@ function readCompiled(text: string, region: string): ParsedNumber | undefined {
 
 function parseUncached(input: string, region: string): ParsedNumber {
   const text = toDialString(input)
-  const compiled = text.charCodeAt(0) === PLUS_SIGN ? readCompiled(text, region) : undefined
+  const compiled = readCompiled(text, region)
   if (compiled !== undefined) return compiled
   let phone: PhoneNumber
   try {
@@ -223,7 +214,7 @@ function toDialString(input: string): string {
     }
   }
   text = text.replace(SEPARATORS, '')
-  if (INTERNATIONAL_PREFIX.test(text)) text = `+${text.slice(2)}`
+  if (/^00[1-9]/.test(text)) text = `+${text.slice(2)}`
   if (!/^\+?\d+$/.test(text)) {
     throw new NumberInvalid(
       'NOT_A_NUMBER',

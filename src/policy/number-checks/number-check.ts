@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isDigitRun } from '../../masking/number-plan.js'
+import { isDigitRun, plainInternational } from '../../masking/number-plan.js'
 import { NumberInvalid, parseNumber, type ParsedNumber } from '../../masking/phone-number.js'
 import { regionsOfCallingCode } from '../calling-codes.js'
 import { isEmergencyNumber } from './emergency-numbers.js'
@@ -105,8 +105,6 @@ function refuse(rule: NumberCheckRule, message: string, facts: Record<string, st
 }
 
 const SEPARATORS = /[\s\-.()\u00a0\u2010-\u2015]/g
-const INTERNATIONAL_PREFIX = /^00[1-9]/
-const PLUS_SIGN = 0x2b
 /** Emergency codes are two or three digits. */
 const MIN_CODE_DIGITS = 2
 /** The longest international form: a three-digit country code and a three-digit short code. */
@@ -133,20 +131,16 @@ function emergencyCode(input: string, region: string): { region: string; code: s
 }
 
 /**
- * The digits `input` dials after `+` or `00`, and whether it had one. `+` and digits, the
- * form a dialler usually passes, needs no rewriting; other notations (`tel:`, separators)
- * are cleaned first.
+ * The digits `input` dials after `+` or `00`, and whether it had one. Digits with or without
+ * `+` / `00`, the forms a dialler usually passes, need no rewriting; other notations (`tel:`,
+ * separators) are cleaned first.
  */
 function dialledDigits(input: string): { digits: string; international: boolean } {
-  if (input.charCodeAt(0) === PLUS_SIGN && isDigitRun(input, 1)) {
-    return { digits: input.slice(1), international: true }
-  }
-  if (isDigitRun(input, 0)) {
-    const international = INTERNATIONAL_PREFIX.test(input)
-    return { digits: international ? input.slice(2) : input, international }
-  }
+  const plain = plainInternational(input)
+  if (plain !== undefined) return { digits: plain.slice(1), international: true }
+  if (isDigitRun(input, 0)) return { digits: input, international: false }
   const text = input.trim().replace(/^tel:/i, '').split(';')[0]!.replace(SEPARATORS, '')
   if (text.startsWith('+')) return { digits: text.slice(1), international: true }
-  if (INTERNATIONAL_PREFIX.test(text)) return { digits: text.slice(2), international: true }
+  if (/^00[1-9]/.test(text)) return { digits: text.slice(2), international: true }
   return { digits: text, international: false }
 }
