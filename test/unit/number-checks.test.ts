@@ -31,7 +31,7 @@ describe('checkNumber', () => {
     expect(result.details).toMatchObject({ rule: 'emergency', region })
   })
 
-  it.each(['+86110', '0086119', '+1 911', '+44999', '+3315', 'tel:+86-120'])(
+  it.each(['+86110', '0086119', '+1 911', '+44999', '+3315', 'tel:+86-120', '+1911', '0086110', '001911'])(
     'refuses the emergency number written internationally: %s',
     (input) => {
       expect(refusal(input, 'US').rule).toBe('emergency')

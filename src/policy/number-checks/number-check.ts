@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isDigitRun, plainInternational } from '../../masking/number-plan.js'
 import { NumberInvalid, parseNumber, type ParsedNumber } from '../../masking/phone-number.js'
 import { regionsOfCallingCode } from '../calling-codes.js'
 import { isEmergencyNumber } from './emergency-numbers.js'
@@ -104,29 +105,42 @@ function refuse(rule: NumberCheckRule, message: string, facts: Record<string, st
 }
 
 const SEPARATORS = /[\s\-.()\u00a0\u2010-\u2015]/g
+/** Emergency codes are two or three digits. */
+const MIN_CODE_DIGITS = 2
+/** The longest international form: a three-digit country code and a three-digit short code. */
+const MAX_CODE_DIGITS = 6
+const MAX_CALLING_CODE_LENGTH = 3
 
 /**
  * The emergency short code `input` dials, if any: a bare code read in `region` (`110`), or
  * one written internationally (`+86110`, `0086110`, `+1 911`).
  */
 function emergencyCode(input: string, region: string): { region: string; code: string } | undefined {
-  let text = input.trim().replace(/^tel:/i, '').split(';')[0]!.replace(SEPARATORS, '')
-  let international = false
-  if (text.startsWith('+')) {
-    text = text.slice(1)
-    international = true
-  } else if (/^00[1-9]/.test(text)) {
-    text = text.slice(2)
-    international = true
+  const { digits, international } = dialledDigits(input)
+  if (digits.length < MIN_CODE_DIGITS || digits.length > MAX_CODE_DIGITS || !isDigitRun(digits, 0)) {
+    return undefined
   }
-  // Emergency codes are two to three digits; international forms add at most three.
-  if (!/^\d{2,6}$/.test(text)) return undefined
-  if (!international) return isEmergencyNumber(text, region) ? { region, code: text } : undefined
-  for (let length = 1; length <= 3 && length < text.length; length += 1) {
-    const code = text.slice(length)
-    for (const r of regionsOfCallingCode().get(text.slice(0, length)) ?? []) {
+  if (!international) return isEmergencyNumber(digits, region) ? { region, code: digits } : undefined
+  for (let length = 1; length <= MAX_CALLING_CODE_LENGTH && length < digits.length; length += 1) {
+    const code = digits.slice(length)
+    for (const r of regionsOfCallingCode().get(digits.slice(0, length)) ?? []) {
       if (isEmergencyNumber(code, r)) return { region: r, code }
     }
   }
   return undefined
+}
+
+/**
+ * The digits `input` dials after `+` or `00`, and whether it had one. Digits with or without
+ * `+` / `00`, the forms a dialler usually passes, need no rewriting; other notations (`tel:`,
+ * separators) are cleaned first.
+ */
+function dialledDigits(input: string): { digits: string; international: boolean } {
+  const plain = plainInternational(input)
+  if (plain !== undefined) return { digits: plain.slice(1), international: true }
+  if (isDigitRun(input, 0)) return { digits: input, international: false }
+  const text = input.trim().replace(/^tel:/i, '').split(';')[0]!.replace(SEPARATORS, '')
+  if (text.startsWith('+')) return { digits: text.slice(1), international: true }
+  if (/^00[1-9]/.test(text)) return { digits: text.slice(2), international: true }
+  return { digits: text, international: false }
 }
