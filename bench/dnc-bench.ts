@@ -6,9 +6,15 @@
  *    memory (heapUsed + arrayBuffers after GC), lookup time for hits and misses (1 M
  *    lookups in random order, batched timing, median of 3 rounds), a false-positive check
  *    against ground truth, and a change file (adds and removes) applied on top.
- * 2. Baselines at the largest size they manage (a V8 `Set` holds at most 2^24 entries):
+ * 2. The machine's cost of one cache miss at that moment, measured right after the lookups:
+ *    random reads of a 400 MB `Uint32Array`, dependent (each index comes from the last read:
+ *    the latency of one miss) and independent (misses overlap). Then the compact set alone,
+ *    `has(value)`, built from the same N numbers.
+ * 3. Baselines at the largest size they manage (a V8 `Set` holds at most 2^24 entries):
  *    `Set<number>` and `Set<string>` of E.164 numbers, and the compact set built from the
  *    same numbers, for ratios at equal size.
+ *
+ * The load average is printed before each timed step: the machine may be shared.
  *
  * Ground truth without a second copy of 100 M numbers: a number is eligible for the list
  * only when a keyed hash of it is even, and misses are drawn from the same ranges with the
@@ -16,6 +22,7 @@
  *
  * Run: `npm run bench:dnc` (env `DNC_BENCH_N` sets N; `DNC_BENCH_DIR` the scratch folder).
  */
+import { readFileSync } from 'node:fs'
 import { mkdir, open, rm, stat } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { ManualClock } from '../dist/clock.js'
@@ -23,6 +30,8 @@ import { DncRegistry } from '../dist/policy/index.js'
 import { E164ValueCollector } from '../dist/policy/dnc/e164-set.js'
 
 const N = Number(process.env.DNC_BENCH_N ?? 100_000_000)
+/** Entries of the cache-miss baseline's array (400 MB of Uint32). */
+const MISS_BASELINE_ENTRIES = 100_000_000
 const BASELINE_N = Math.min(N, 16_000_000)
 const STRING_BASELINE_N = Math.min(N, 8_000_000)
 const LOOKUPS = 1_000_000
@@ -38,6 +47,14 @@ function memory(): { heap: number; arrayBuffers: number } {
   gc!()
   const m = process.memoryUsage()
   return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers }
+}
+
+/** The 1-minute load average, noted next to each timed step. */
+const loads: number[] = []
+function noteLoad(step: string): void {
+  const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])
+  loads.push(load)
+  console.log(`  load ${load.toFixed(2)} before ${step}`)
 }
 
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`
@@ -159,6 +176,31 @@ function shuffled<T>(xs: T[]): T[] {
   return xs
 }
 
+/**
+ * The cost of one read that misses the cache, now: random reads of a 400 MB array, dependent
+ * (a random cycle: each read gives the next index) and independent (random indices).
+ */
+function cacheMissBaseline(): {
+  dependent: { ns: number; wallNs: number }
+  independent: { ns: number; wallNs: number }
+} {
+  const next = new Uint32Array(MISS_BASELINE_ENTRIES)
+  for (let i = 0; i < next.length; i++) next[i] = i
+  const random = rng(7)
+  // Sattolo's shuffle: one cycle through every entry.
+  for (let i = next.length - 1; i > 0; i--) {
+    const j = random() % i
+    const t = next[i]!
+    next[i] = next[j]!
+    next[j] = t
+  }
+  const indices = Array.from({ length: LOOKUPS }, () => random() % next.length)
+  let at = 0
+  const dependent = timePerLookup(indices, () => (at = next[at]!) === 0)
+  const independent = timePerLookup(indices, (i) => next[i] === 0)
+  return { dependent, independent }
+}
+
 const rows: string[][] = []
 const row = (...cells: (string | number)[]): void => {
   rows.push(cells.map(String))
@@ -197,6 +239,7 @@ async function main(): Promise<void> {
   const heapDelta = after.heap - before.heap
   const abDelta = after.arrayBuffers - before.arrayBuffers
   const match = (e164: string): unknown => registry.match('acme', e164)
+  noteLoad('registry lookups')
   const hits = timePerLookup(hitStrings, match)
   const missesTimed = timePerLookup(missStrings, match)
   let falsePositives = 0
@@ -240,7 +283,20 @@ async function main(): Promise<void> {
   await registry.drop('national')
   await rm(file, { force: true })
 
-  // 2. Baselines at the size a Set manages, and the compact set at the same size.
+  // 2. The cost of one cache miss now (the full-size set alone is timed last).
+  noteLoad('cache-miss baseline')
+  const miss = cacheMissBaseline()
+  row(
+    'baseline: one random read of a 400 MB Uint32Array',
+    `${(MISS_BASELINE_ENTRIES / 1e6).toFixed(0)} M entries`,
+    '',
+    '',
+    `dependent ${ns(miss.dependent)}`,
+    `independent ${ns(miss.independent)}`,
+    '',
+  )
+
+  // 3. Baselines at the size a Set manages, and the compact set at the same size.
   const baseline = [...listNumbers(BASELINE_N)]
   // The hit sample is the head of the same stream, so every hit is among the baseline's numbers.
   const baseHits = hitValues
@@ -251,6 +307,7 @@ async function main(): Promise<void> {
     for (const v of baseline) inBaseline.add(v)
     const buildMs = cpuMs() - c
     const m1 = memory()
+    noteLoad('Set<number> lookups')
     const h = timePerLookup(baseHits, (v) => inBaseline.has(v))
     const m = timePerLookup(missValues.slice(0, LOOKUPS), (v) => inBaseline.has(v))
     row(
@@ -303,11 +360,34 @@ async function main(): Promise<void> {
       '0',
     )
   }
+  // Last, so the full-size set (kept alive by the timing closures' feedback) cannot skew the
+  // memory figures of the steps before.
+  {
+    const collector = new E164ValueCollector()
+    for (const v of listNumbers(N)) collector.add(v)
+    c = cpuMs()
+    const set = await collector.build()
+    const buildMs = cpuMs() - c
+    noteLoad('has() at full size')
+    const h = timePerLookup(hitValues, (v) => set.has(v))
+    const m = timePerLookup(missValues.slice(0, LOOKUPS), (v) => set.has(v))
+    if (h.found !== LOOKUPS || m.found !== 0) throw new Error('has() disagrees with the ground truth')
+    row(
+      'compact set, same list, `has(value)`',
+      set.size.toLocaleString('en-US'),
+      `${(buildMs / 1000).toFixed(1)} s CPU (from memory)`,
+      `${MB(set.bytes)} arrays = ${(set.bytes / set.size).toFixed(2)} B/number`,
+      ns(h),
+      ns(m),
+      '0',
+    )
+  }
   console.log(
     '\n| structure | numbers | build / load | memory | hit ns CPU (wall) | miss ns CPU (wall) | false positives |',
   )
   console.log('| --- | --: | --- | --- | --: | --: | --- |')
   for (const r of rows) console.log(`| ${r.join(' | ')} |`)
+  console.log(`\nload average (1 min) before the timed steps: ${loads.map((l) => l.toFixed(2)).join(', ')}`)
 }
 
 await main()

@@ -117,6 +117,142 @@ describe('E164Set', () => {
   })
 })
 
+/** The set of `values` checked against a plain Set: members, their neighbours and `probes`. */
+function expectSameAs(set: E164Set, values: readonly number[], probes: readonly number[] = []): void {
+  const truth = new Set(values)
+  expect(set.size).toBe(truth.size)
+  let wrong = 0
+  for (const v of [...truth, ...probes]) {
+    for (const p of [v - 1, v, v + 1]) {
+      if (p >= 1 && p <= MAX && set.has(p) !== truth.has(p)) wrong++
+    }
+  }
+  expect(wrong).toBe(0)
+  expect([...set.toSortedValues()]).toEqual([...truth].sort((a, b) => a - b))
+}
+
+describe('E164Set: dense chunks (16-bit keys under a page directory)', () => {
+  it('holds a dense national range in about 2 bytes a number', () => {
+    // 200,000 numbers over 2 * 10^7 values: pages of 2^16 hold about 650 each.
+    const values = Array.from({ length: 200_000 }, (_, i) => 12_015_000_000 + i * 100 + ((i * 37) % 100))
+    const set = E164Set.fromValues(values)
+    expectSameAs(set, values)
+    expect(set.bytes / set.size).toBeLessThan(2.1)
+  })
+
+  it('finds keys far from where interpolation guesses them (clustered pages)', () => {
+    // Each page of 2^16 values holds a tight cluster at one end and a few numbers at the other,
+    // so the guessed window misses and the search goes left or right of it.
+    const values: number[] = []
+    for (let page = 0; page < 64; page++) {
+      const base = 8_613_900_000_000 + page * 65_536
+      const cluster = page % 2 === 0 ? base : base + 65_536 - 300
+      for (let i = 0; i < 300; i++) values.push(cluster + i)
+      values.push(page % 2 === 0 ? base + 65_535 : base, base + 32_768)
+    }
+    const set = E164Set.fromValues(values)
+    expectSameAs(set, values, [8_613_900_000_000 + 20_000, 8_613_900_000_000 + 65_536 + 40_000])
+  })
+
+  it('holds every value of a full page, and pages of fewer numbers than a window', () => {
+    const full = Array.from({ length: 65_536 }, (_, i) => 4_420_000_000_000 + i)
+    const few = Array.from({ length: 31 }, (_, i) => 4_420_000_100_000 + i * 1000)
+    const set = E164Set.fromValues([...full, ...few])
+    expectSameAs(set, [...full, ...few], [4_420_000_065_536, 4_420_000_099_999])
+  })
+
+  it('splits at 2^32 and holds the extremes: 1, 10^15 - 1, chunk edges, empty chunks between', () => {
+    const dense = (from: number, count: number): number[] =>
+      Array.from({ length: count }, (_, i) => from + i * 3)
+    const values = [
+      1,
+      2,
+      ...dense(3, 500),
+      ...dense(SPLIT - 1500, 500),
+      SPLIT - 1,
+      SPLIT,
+      ...dense(SPLIT + 1, 500),
+      // Chunks 2 to 4 empty.
+      ...dense(5 * SPLIT - 1000, 400),
+      ...dense(MAX - 1500, 500),
+      MAX,
+    ]
+    const set = E164Set.fromValues(values)
+    expectSameAs(set, values, [2 * SPLIT, 3 * SPLIT + 5, 4 * SPLIT - 1, 6 * SPLIT, MAX - 1])
+  })
+
+  it('mixes dense and sparse chunks, with and without a chunk table', () => {
+    const dense = Array.from({ length: 5000 }, (_, i) => 12_015_550_000 + i * 7)
+    // One number in each of many chunks far apart: too wide a range for a chunk table.
+    const scattered = Array.from({ length: 3000 }, (_, i) => (i * 77 + 5) * SPLIT + 12_345 + i)
+    const set = E164Set.fromValues([...dense, ...scattered])
+    expectSameAs(set, [...dense, ...scattered], [SPLIT * 5 + 12_345, SPLIT * 6])
+    const narrow = E164Set.fromValues([...dense, 2 * SPLIT + 5, 9 * SPLIT])
+    expectSameAs(narrow, [...dense, 2 * SPLIT + 5, 9 * SPLIT], [3 * SPLIT, 10 * SPLIT, 8 * SPLIT + 5])
+  })
+
+  it('answers false for values that are not whole numbers in range', () => {
+    const values = Array.from({ length: 1000 }, (_, i) => 12_015_550_000 + i)
+    const set = E164Set.fromValues(values)
+    for (const bad of [
+      12_015_550_000.5,
+      12_015_550_999.25,
+      Number.NaN,
+      -12_015_550_000,
+      0,
+      -1,
+      Infinity,
+      1e15,
+    ])
+      expect(set.has(bad)).toBe(false)
+  })
+
+  it('iterates and folds dense sets back to the same numbers', async () => {
+    const values = Array.from({ length: 20_000 }, (_, i) => 8_613_988_000_000 + i * 11)
+    const base = E164Set.fromValues(values)
+    let sum = 0
+    let count = 0
+    for (const { offset, lows } of base.buckets()) {
+      for (const low of lows) {
+        sum += offset + low - 8_613_988_000_000
+        count++
+      }
+    }
+    expect(count).toBe(values.length)
+    expect(sum).toBe(values.reduce((a, v) => a + v - 8_613_988_000_000, 0))
+    // An overlay larger than the base's sixteenth is folded into a new base.
+    const removed = Float64Array.from(values.slice(0, 5000))
+    const state = await changedState(replacedState(base, 1, at), 'remove', removed, 2, at, noPause)
+    expect(state.additions.size + state.removals.size).toBe(0)
+    expectSameAs(state.base, values.slice(5000), [values[0]!, values[4999]!])
+  })
+
+  it('agrees with a Set for dense clusters of any shape (property)', () => {
+    const cluster = fc.record({
+      start: fc.oneof(
+        fc.integer({ min: 1, max: MAX - 70_000 }),
+        fc.integer({ min: 1, max: 4 }).map((k) => k * SPLIT - 2000),
+        fc.constant(MAX - 70_000),
+      ),
+      count: fc.integer({ min: 1, max: 600 }),
+      stride: fc.integer({ min: 1, max: 200 }),
+    })
+    fc.assert(
+      fc.property(
+        fc.array(cluster, { minLength: 1, maxLength: 6 }),
+        fc.array(interesting, { maxLength: 50 }),
+        (clusters, probes) => {
+          const values = clusters.flatMap(({ start, count, stride }) =>
+            Array.from({ length: count }, (_, i) => start + i * stride).filter((v) => v <= MAX),
+          )
+          expectSameAs(E164Set.fromValues(values), values, probes)
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+})
+
 describe('list versions: base, additions and removals', () => {
   type Op = { kind: 'replace' | 'add' | 'remove'; values: number[] }
   const op: fc.Arbitrary<Op> = fc.record({

@@ -5,20 +5,50 @@
  * A number is kept as the integer its digits spell (`+8613988888888` → 8613988888888; E.164
  * has at most 15 digits and no leading zero, so the integer is exact in a float64 and
  * different numbers never share one). The integer is split at 2^32: the high part (at most
- * 232,831 values) picks a bucket, the low 32 bits are stored in one `Uint32Array`, sorted
- * within each bucket. Each bucket has a slot index over `low - min(bucket)`, one slot per
- * about 8 numbers, so a lookup is: find the bucket (binary search over a few hundred
- * thousand at most, usually a handful), read two slot bounds, binary-search the slot's
- * few numbers (one or two cache lines). About 4.3–4.6 bytes per number, no false positives.
+ * 232,831 values) picks a chunk, and within a chunk a number is its offset from the chunk's
+ * smallest number. A lookup reads one place that is likely to miss the cache; everything
+ * read before it is small enough to stay cached:
+ *
+ * - **Chunk**: a table indexed by the high part (when the chunks present span a short range,
+ *   as national lists do), else a binary search over the high parts present.
+ * - **Dense chunks** (on average at least one number per 2^15 offsets: national lists) are
+ *   cut into pages of 2^k offsets (k ≤ 16, about {@link NUMBERS_PER_PAGE} numbers a page). A
+ *   page directory (4 bytes a page, about 1 MB for 100 M numbers) gives each page's range
+ *   in one array of 16-bit keys, the offsets' low 16 bits. A key's position is guessed from
+ *   where it falls in its page's span, and one cache line of keys around the guess is
+ *   searched without data-dependent branches; keys outside that line are searched only when
+ *   the line's ends say the key lies beyond them. About 2 bytes a number.
+ * - **Sparse chunks** keep 32-bit offsets with a slot index over them, one slot per about 8
+ *   numbers (about 4.5 bytes a number).
+ *
+ * No false positives: every number is stored whole (chunk, page and key together spell it).
  *
  * @module
  * @internal
  */
 
-/** 2^32: where a number's integer is split into bucket and low part. */
+/** 2^32: where a number's integer is split into chunk and offset. */
 const SPLIT = 4294967296
-/** Numbers per slot the index aims at: the last search step stays within a cache line or two. */
+/** Bits of a dense chunk's offset kept as its key; the bits above come from its page. */
+const KEY_BITS = 16
+/** Masks an offset down to its key. */
+const KEY_MASK = (1 << KEY_BITS) - 1
+/** Numbers per page a dense chunk aims at (a page spans at most 2^16 offsets). */
+export const NUMBERS_PER_PAGE = 256
+/** A chunk is dense when pages of 2^16 offsets cost it at most this many bytes a number. */
+const MAX_DIRECTORY_BYTES_PER_NUMBER = 2
+/** Bytes of one page (or slot) bound. */
+const BOUND_BYTES = 4
+/** Keys searched around the guessed position: one cache line of 16-bit keys. */
+const WINDOW = 32
+/** How far before the guess the window starts. */
+const WINDOW_LEAD = WINDOW / 2 - 1
+/** Numbers per slot a sparse chunk aims at: the last search step stays within a cache line or two. */
 const NUMBERS_PER_SLOT = 8
+/** A chunk table (4 bytes per high part in the range present) is built up to this many entries... */
+const CHUNK_TABLE_FREE = 1024
+/** ...or while it takes at most this many entries per number. */
+const CHUNK_TABLE_PER_NUMBER = 1 / 4
 /** Segments at most this long are sorted by insertion. */
 const INSERTION_SORT_MAX = 24
 /** High parts run from 0 to this, exclusive (10^15 / 2^32, rounded up). */
@@ -63,23 +93,25 @@ function assertValue(value: number): void {
   }
 }
 
-/** The parts of a set, shared by the builders. */
+/** The parts of a set, as {@link assemble} lays them out. */
 interface SetParts {
   readonly size: number
-  /** Low 32 bits of every number, sorted within each bucket, buckets in order. */
-  readonly lows: Uint32Array
-  /** Per bucket: the high part, ascending. */
+  /** Per chunk: the high part, ascending. */
   readonly his: Uint32Array
-  /** Per bucket: the smallest low part. */
+  /** Per chunk: the smallest low part (offsets count from it). */
   readonly mins: Uint32Array
-  /** Per bucket: largest low part minus smallest. */
+  /** Per chunk: the largest offset. */
   readonly spans: Uint32Array
-  /** Per bucket: how far `low - min` is shifted right to give its slot (0–31). */
+  /** Per chunk: how far an offset is shifted right to give its page or slot (at most 16: dense). */
   readonly shifts: Uint8Array
-  /** Per bucket: where its slot bounds start in `slots`. */
-  readonly slotBases: Uint32Array
-  /** Slot bounds: positions in `lows`; a bucket with k slots has k + 1 bounds. */
-  readonly slots: Uint32Array
+  /** Per chunk: where its bounds start in `bounds`. */
+  readonly bases: Uint32Array
+  /** Page or slot bounds: positions in `keys` (dense chunks) or `wide` (sparse chunks). */
+  readonly bounds: Uint32Array
+  /** Dense chunks' keys (offset & 0xffff), ascending within each page. */
+  readonly keys: Uint16Array
+  /** Sparse chunks' offsets, ascending within each chunk. */
+  readonly wide: Uint32Array
 }
 
 /**
@@ -98,36 +130,49 @@ export class E164Set {
   /** The empty set. */
   static readonly EMPTY: E164Set = new E164Set({
     size: 0,
-    lows: new Uint32Array(0),
     his: new Uint32Array(0),
     mins: new Uint32Array(0),
     spans: new Uint32Array(0),
     shifts: new Uint8Array(0),
-    slotBases: new Uint32Array(0),
-    slots: new Uint32Array(0),
+    bases: new Uint32Array(0),
+    bounds: new Uint32Array(0),
+    keys: new Uint16Array(0),
+    wide: new Uint32Array(0),
   })
 
   /** How many numbers the set holds. */
   readonly size: number
-  readonly #lows: Uint32Array
   readonly #his: Uint32Array
   readonly #mins: Uint32Array
   readonly #spans: Uint32Array
   readonly #shifts: Uint8Array
-  readonly #slotBases: Uint32Array
-  readonly #slots: Uint32Array
-  readonly #bucketCount: number
+  readonly #bases: Uint32Array
+  readonly #bounds: Uint32Array
+  readonly #keys: Uint16Array
+  readonly #wide: Uint32Array
+  /** The first chunk's high part: index 0 of the chunk table. */
+  readonly #firstHi: number
+  /** Per high part from `#firstHi`: its chunk + 1, or 0; empty when the range is too wide for one. */
+  readonly #chunkTable: Uint32Array
 
   private constructor(parts: SetParts) {
     this.size = parts.size
-    this.#lows = parts.lows
     this.#his = parts.his
     this.#mins = parts.mins
     this.#spans = parts.spans
     this.#shifts = parts.shifts
-    this.#slotBases = parts.slotBases
-    this.#slots = parts.slots
-    this.#bucketCount = parts.his.length
+    this.#bases = parts.bases
+    this.#bounds = parts.bounds
+    this.#keys = parts.keys
+    this.#wide = parts.wide
+    const count = parts.his.length
+    this.#firstHi = count === 0 ? 0 : parts.his[0]!
+    const range = count === 0 ? 0 : parts.his[count - 1]! - this.#firstHi + 1
+    const table = new Uint32Array(
+      range <= Math.max(CHUNK_TABLE_FREE, parts.size * CHUNK_TABLE_PER_NUMBER) ? range : 0,
+    )
+    if (table.length > 0) for (let c = 0; c < count; c++) table[parts.his[c]! - this.#firstHi] = c + 1
+    this.#chunkTable = table
   }
 
   /** A set of `values` (any order, duplicates allowed); for small sets. */
@@ -152,58 +197,78 @@ export class E164Set {
   /** Bytes held by the set's typed arrays (the set's whole memory but a few objects). */
   get bytes(): number {
     return (
-      this.#lows.buffer.byteLength +
       this.#his.byteLength +
       this.#mins.byteLength +
       this.#spans.byteLength +
       this.#shifts.byteLength +
-      this.#slotBases.byteLength +
-      this.#slots.byteLength
+      this.#bases.byteLength +
+      this.#bounds.byteLength +
+      this.#keys.byteLength +
+      this.#wide.byteLength +
+      this.#chunkTable.byteLength
     )
   }
 
   /** True when the set holds the number whose integer is `value`. Allocates nothing. */
   has(value: number): boolean {
-    const his = this.#his
     const hi = Math.floor(value / SPLIT)
-    // Find the bucket: binary search over the (few) high parts present.
-    let lo = 0
-    let hiIndex = this.#bucketCount - 1
-    let bucket = -1
-    while (lo <= hiIndex) {
-      const mid = (lo + hiIndex) >>> 1
-      const h = his[mid]!
-      if (h < hi) lo = mid + 1
-      else if (h > hi) hiIndex = mid - 1
-      else {
-        bucket = mid
-        break
-      }
-    }
-    if (bucket < 0) return false
-    const low = value - hi * SPLIT
-    const offset = low - this.#mins[bucket]!
-    if (offset < 0 || offset > this.#spans[bucket]!) return false
-    const slot = this.#slotBases[bucket]! + (offset >>> this.#shifts[bucket]!)
-    const lows = this.#lows
-    let from = this.#slots[slot]!
-    let to = this.#slots[slot + 1]!
-    while (from < to) {
-      const mid = (from + to) >>> 1
-      const x = lows[mid]!
-      if (x < low) from = mid + 1
-      else if (x > low) to = mid
-      else return true
-    }
-    return false
+    const chunk = this.#chunkOf(hi)
+    if (chunk < 0) return false
+    const offset = value - hi * SPLIT - this.#mins[chunk]!
+    // Also false for an offset that is negative, fractional or NaN.
+    if (offset >>> 0 !== offset || offset > this.#spans[chunk]!) return false
+    const shift = this.#shifts[chunk]!
+    const page = this.#bases[chunk]! + (offset >>> shift)
+    const from = this.#bounds[page]!
+    const to = this.#bounds[page + 1]!
+    if (shift > KEY_BITS) return searchSorted(this.#wide, from, to, offset)
+    return pageHas(this.#keys, from, to, offset & KEY_MASK, offset & ((1 << shift) - 1), shift)
   }
 
-  /** The buckets in ascending order: the value of high part × 2^32, and the sorted low parts. */
+  /** The chunk of high part `hi`, or -1. */
+  #chunkOf(hi: number): number {
+    const table = this.#chunkTable
+    if (table.length > 0) {
+      const i = hi - this.#firstHi
+      return i >= 0 && i < table.length ? table[i]! - 1 : -1
+    }
+    const his = this.#his
+    let lo = 0
+    let top = his.length - 1
+    while (lo <= top) {
+      const mid = (lo + top) >>> 1
+      const h = his[mid]!
+      if (h < hi) lo = mid + 1
+      else if (h > hi) top = mid - 1
+      else return mid
+    }
+    return -1
+  }
+
+  /**
+   * The chunks in ascending order: the value of high part × 2^32, and the chunk's sorted low
+   * parts (a new array per chunk).
+   */
   *buckets(): Generator<{ readonly offset: number; readonly lows: Uint32Array }, void, undefined> {
-    for (let b = 0; b < this.#bucketCount; b++) {
-      const start = this.#slots[this.#slotBases[b]!]!
-      const end = this.#slots[this.#slotBases[b + 1] ?? this.#slots.length - 1]!
-      yield { offset: this.#his[b]! * SPLIT, lows: this.#lows.subarray(start, end) }
+    const bounds = this.#bounds
+    for (let c = 0; c < this.#his.length; c++) {
+      const shift = this.#shifts[c]!
+      const min = this.#mins[c]!
+      const first = this.#bases[c]!
+      const last = first + Math.floor(this.#spans[c]! / 2 ** shift) + 1
+      const start = bounds[first]!
+      const lows = new Uint32Array(bounds[last]! - start)
+      if (shift > KEY_BITS) {
+        for (let i = 0; i < lows.length; i++) lows[i] = min + this.#wide[start + i]!
+      } else {
+        for (let page = first; page < last; page++) {
+          // The page gives the offset's bits above the key.
+          const above = Math.floor(((page - first) * 2 ** shift) / 2 ** KEY_BITS) * 2 ** KEY_BITS
+          for (let i = bounds[page]!; i < bounds[page + 1]!; i++)
+            lows[i - start] = min + above + this.#keys[i]!
+        }
+      }
+      yield { offset: this.#his[c]! * SPLIT, lows }
     }
   }
 
@@ -226,63 +291,125 @@ export class E164Set {
 }
 
 /**
- * The slot index of one bucket whose sorted, distinct low parts are `lows[start, end)`:
- * its shift, smallest low part, span, and slot bounds (slot count + 1 of them).
+ * True when the page `keys[from, to)` (ascending) holds `key`; `inPage` is the offset's
+ * place in the page's span of 2^`shift`. The key's position is guessed by interpolation and
+ * a window of {@link WINDOW} keys around the guess is searched branch-free, so no load waits
+ * on a comparison that may be mispredicted and the processor can overlap lookups. Keys
+ * outside the window are searched only when its ends say the key lies beyond them.
  */
-function indexBucket(
-  lows: Uint32Array,
-  start: number,
-  end: number,
-): { shift: number; min: number; span: number; bounds: Uint32Array } {
-  const n = end - start
-  const min = lows[start]!
-  const span = lows[end - 1]! - min
-  const target = Math.max(1, Math.ceil(n / NUMBERS_PER_SLOT))
-  let shift = 0
-  while (shift < 31 && Math.floor(span / 2 ** shift) + 1 > target) shift++
-  const slotCount = Math.floor(span / 2 ** shift) + 1
-  const bounds = new Uint32Array(slotCount + 1)
-  // bounds[s] = first position whose slot is >= s.
-  let slot = 0
-  for (let i = start; i < end; i++) {
-    const s = (lows[i]! - min) >>> shift
-    while (slot <= s) bounds[slot++] = i
+function pageHas(
+  keys: Uint16Array,
+  from: number,
+  to: number,
+  key: number,
+  inPage: number,
+  shift: number,
+): boolean {
+  const n = to - from
+  if (n < WINDOW) {
+    for (let i = from; i < to; i++) {
+      const x = keys[i]!
+      if (x >= key) return x === key
+    }
+    return false
   }
-  while (slot <= slotCount) bounds[slot++] = end
-  return { shift, min, span, bounds }
+  // n * inPage < 2^16 * 2^16, exact; `>>>` takes it whole.
+  let lo = from + ((n * inPage) >>> shift) - WINDOW_LEAD
+  if (lo < from) lo = from
+  else if (lo > to - WINDOW) lo = to - WINDOW
+  if (key < keys[lo]!) return searchSorted(keys, from, lo, key)
+  if (key > keys[lo + WINDOW - 1]!) return searchSorted(keys, lo + WINDOW, to, key)
+  // Lower bound within the window. Keys and key are below 2^16, so (x - key) >> 31 is -1
+  // when x < key and 0 otherwise.
+  let p = lo
+  p += ((keys[p + 15]! - key) >> 31) & 16
+  p += ((keys[p + 7]! - key) >> 31) & 8
+  p += ((keys[p + 3]! - key) >> 31) & 4
+  p += ((keys[p + 1]! - key) >> 31) & 2
+  p += ((keys[p]! - key) >> 31) & 1
+  return keys[p] === key
 }
 
-/** Assembles a set from buckets of sorted, distinct low parts laid out in `lows`. */
-function assemble(lows: Uint32Array, size: number, bucketHis: number[], bucketStarts: number[]): E164Set {
-  const count = bucketHis.length
-  const his = new Uint32Array(count)
+/** Binary search of ascending `sorted[from, to)` for `x`. */
+function searchSorted(sorted: Uint16Array | Uint32Array, from: number, to: number, x: number): boolean {
+  while (from < to) {
+    const mid = (from + to) >>> 1
+    const y = sorted[mid]!
+    if (y < x) from = mid + 1
+    else if (y > x) to = mid
+    else return true
+  }
+  return false
+}
+
+/** The smallest shift from `least` to `most` that cuts `span` into at most `parts` parts. */
+function shiftFor(span: number, parts: number, least: number, most: number): number {
+  let shift = least
+  while (shift < most && Math.floor(span / 2 ** shift) + 1 > parts) shift++
+  return shift
+}
+
+/** Assembles a set from chunks of sorted, distinct low parts laid out in `lows`. */
+function assemble(lows: Uint32Array, size: number, chunkHis: number[], chunkStarts: number[]): E164Set {
+  const count = chunkHis.length
+  const chunkEnd = (c: number): number => (c + 1 < count ? chunkStarts[c + 1]! : size)
   const mins = new Uint32Array(count)
   const spans = new Uint32Array(count)
   const shifts = new Uint8Array(count)
-  const slotBases = new Uint32Array(count)
-  const parts: Uint32Array[] = []
-  let slotTotal = 0
-  for (let b = 0; b < count; b++) {
-    const start = bucketStarts[b]!
-    const end = b + 1 < count ? bucketStarts[b + 1]! : size
-    const index = indexBucket(lows, start, end)
-    his[b] = bucketHis[b]!
-    mins[b] = index.min
-    spans[b] = index.span
-    shifts[b] = index.shift
-    slotBases[b] = slotTotal
-    // The last bound of a bucket equals the first of the next: share it.
-    const own = b + 1 < count ? index.bounds.subarray(0, index.bounds.length - 1) : index.bounds
-    parts.push(own)
-    slotTotal += own.length
+  const bases = new Uint32Array(count)
+  let boundTotal = 0
+  let keyTotal = 0
+  let wideTotal = 0
+  for (let c = 0; c < count; c++) {
+    const start = chunkStarts[c]!
+    const n = chunkEnd(c) - start
+    const span = lows[chunkEnd(c) - 1]! - lows[start]!
+    const dense = (Math.floor(span / 2 ** KEY_BITS) + 1) * BOUND_BYTES <= n * MAX_DIRECTORY_BYTES_PER_NUMBER
+    // Dense: pages of about NUMBERS_PER_PAGE numbers, at most 2^16 offsets wide. Sparse:
+    // slots of about NUMBERS_PER_SLOT numbers, which then span more than 2^16 offsets.
+    const shift = dense
+      ? shiftFor(span, Math.max(1, Math.ceil(n / NUMBERS_PER_PAGE)), 0, KEY_BITS)
+      : shiftFor(span, Math.max(1, Math.ceil(n / NUMBERS_PER_SLOT)), KEY_BITS + 1, 31)
+    mins[c] = lows[start]!
+    spans[c] = span
+    shifts[c] = shift
+    bases[c] = boundTotal
+    boundTotal += Math.floor(span / 2 ** shift) + 2
+    if (dense) keyTotal += n
+    else wideTotal += n
   }
-  const slots = new Uint32Array(slotTotal)
-  let at = 0
-  for (const part of parts) {
-    slots.set(part, at)
-    at += part.length
+  const bounds = new Uint32Array(boundTotal)
+  const keys = new Uint16Array(keyTotal)
+  const wide = new Uint32Array(wideTotal)
+  let keyAt = 0
+  let wideAt = 0
+  for (let c = 0; c < count; c++) {
+    const shift = shifts[c]!
+    const dense = shift <= KEY_BITS
+    const base = bases[c]!
+    const last = base + Math.floor(spans[c]! / 2 ** shift) + 1
+    // bounds[base + p] is the first position whose page (or slot) is p or later.
+    let bound = base
+    for (let i = chunkStarts[c]!; i < chunkEnd(c); i++) {
+      const offset = lows[i]! - mins[c]!
+      const page = base + (offset >>> shift)
+      while (bound <= page) bounds[bound++] = dense ? keyAt : wideAt
+      if (dense) keys[keyAt++] = offset & KEY_MASK
+      else wide[wideAt++] = offset
+    }
+    while (bound <= last) bounds[bound++] = dense ? keyAt : wideAt
   }
-  return E164Set.fromParts({ size, lows, his, mins, spans, shifts, slotBases, slots })
+  return E164Set.fromParts({
+    size,
+    his: Uint32Array.from(chunkHis),
+    mins,
+    spans,
+    shifts,
+    bases,
+    bounds,
+    keys,
+    wide,
+  })
 }
 
 /**
@@ -363,14 +490,14 @@ export class E164ValueCollector {
       await pause()
     }
     // Coarse runs per bucket (one per RUN_LENGTH numbers), laid out bucket after bucket.
-    const bucketHis: number[] = []
+    const chunkHis: number[] = []
     const runBases = new Uint32Array(HI_LIMIT)
     const shifts = new Uint8Array(HI_LIMIT)
     let runTotal = 0
     for (let hi = 0; hi < HI_LIMIT; hi++) {
       const count = counts[hi]!
       if (count === 0) continue
-      bucketHis.push(hi)
+      chunkHis.push(hi)
       const span = maxs[hi]! - mins[hi]!
       const target = Math.max(1, Math.ceil(count / RUN_LENGTH))
       let shift = 0
@@ -409,13 +536,13 @@ export class E164ValueCollector {
       await pause()
     }
     // Sort each run, drop duplicates, and note where buckets start after compaction.
-    const bucketStarts: number[] = []
+    const chunkStarts: number[] = []
     let w = 0
     let b = 0
     let start = 0
     for (let r = 0; r < runTotal; r++) {
-      if (b < bucketHis.length && r === runBases[bucketHis[b]!]) {
-        bucketStarts.push(w)
+      if (b < chunkHis.length && r === runBases[chunkHis[b]!]) {
+        chunkStarts.push(w)
         b++
       }
       const end = cursor[r]!
@@ -429,7 +556,7 @@ export class E164ValueCollector {
     }
     // Keep the buffer when duplicates were few; copy it down when they were many.
     const kept = w < total * 0.9 ? lows.slice(0, w) : lows.subarray(0, w)
-    return assemble(kept, w, bucketHis, bucketStarts)
+    return assemble(kept, w, chunkHis, chunkStarts)
   }
 
   #reset(): void {
