@@ -197,7 +197,11 @@ describe('micro-batching', () => {
   it('never sends a batch larger than maxBatchSize', async () => {
     const client = basicClient({ batchWindowMs: 50, maxBatchSize: 7 })
     await client.phoneToUid(Array.from({ length: 30 }, (_, i) => `+86139${String(20_000_000 + i)}`))
-    expect(basic.requests.map((r) => r.numbers.length)).toEqual([7, 7, 7, 7, 2])
+    // Batches go out concurrently, so the endpoint may see them in any order.
+    const sizes = basic.requests.map((r) => r.numbers.length)
+    expect(sizes.every((n) => n <= 7)).toBe(true)
+    expect([...sizes].sort((a, b) => a - b)).toEqual([2, 7, 7, 7, 7])
+    expect(new Set(basic.requests.flatMap((r) => r.numbers)).size).toBe(30)
   })
 })
 
@@ -304,12 +308,13 @@ describe('failures', () => {
   it('expires cached answers after the TTL', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 21, 9))
     const client = basicClient({ clock, cacheTtlMs: 60_000 })
+    // Counted by this client: the shared endpoint may still log a late request of an earlier test.
     await client.phoneToUid([MOBILE])
     await client.phoneToUid([MOBILE])
-    expect(basic.requests).toHaveLength(1)
+    expect(client.stats()).toMatchObject({ requests: 1, cacheHits: 1 })
     clock.advance(60_001)
     await client.phoneToUid([MOBILE])
-    expect(basic.requests).toHaveLength(2)
+    expect(client.stats().requests).toBe(2)
   })
 })
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Awaitable } from '../../lib/awaitable.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
@@ -105,7 +105,7 @@ export function attemptCap(options: AttemptCapMiddlewareOptions): Middleware<Out
       dryRun: ctx.dryRun,
       callId: ctx.event.callId.slice(0, 128),
     })
-    return result instanceof Promise ? result.then((r) => apply(ctx, r)) : apply(ctx, result)
+    return whenReady(result, (r) => apply(ctx, r))
   }
   const judge = (ctx: CallContext<OutboundCall>, callee: ParsedNumber | NumberInvalid): Awaitable<void> => {
     if (callee instanceof NumberInvalid) {
@@ -123,7 +123,7 @@ export function attemptCap(options: AttemptCapMiddlewareOptions): Middleware<Out
   }
   return guard<OutboundCall>(function attemptCap(ctx) {
     const callee = readCallNumber(ctx, regionOf)
-    return callee instanceof Promise ? callee.then((c) => judge(ctx, c)) : judge(ctx, callee)
+    return whenReady(callee, (c) => judge(ctx, c))
   })
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Awaitable } from '../../lib/awaitable.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { InboundCall, OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
@@ -79,11 +79,10 @@ export function blacklist<E extends InboundCall | OutboundCall>(
       return
     }
     const entry = lookup(ctx.tenantId, number.e164, direction, ctx.at)
-    if (entry instanceof Promise) return entry.then((e) => deny(ctx, party, e))
-    return deny(ctx, party, entry)
+    return whenReady(entry, (e) => deny(ctx, party, e))
   }
   return guard<E>(function blacklist(ctx) {
     const number = readCallNumber(ctx, regionOf)
-    return number instanceof Promise ? number.then((n) => judge(ctx, n)) : judge(ctx, number)
+    return whenReady(number, (n) => judge(ctx, n))
   })
 }

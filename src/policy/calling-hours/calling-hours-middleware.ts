@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Awaitable } from '../../lib/awaitable.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
@@ -78,8 +78,7 @@ export function callingHours(options: CallingHoursOptions): Middleware<OutboundC
       return
     }
     const overrides = overridesOf?.(ctx.tenantId)
-    if (overrides instanceof Promise) return overrides.then((o) => evaluate(ctx, callee, o))
-    return evaluate(ctx, callee, overrides)
+    return whenReady(overrides, (o) => evaluate(ctx, callee, o))
   }
   const evaluate = (
     ctx: CallContext<OutboundCall>,
@@ -117,6 +116,6 @@ export function callingHours(options: CallingHoursOptions): Middleware<OutboundC
   }
   return guard<OutboundCall>(function callingHours(ctx) {
     const callee = readCallNumber(ctx, regionOf)
-    return callee instanceof Promise ? callee.then((c) => judge(ctx, c)) : judge(ctx, callee)
+    return whenReady(callee, (c) => judge(ctx, c))
   })
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Awaitable } from '../../lib/awaitable.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { NumberInvalid } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
@@ -96,7 +96,6 @@ export function consent(options: ConsentMiddlewareOptions): Middleware<OutboundC
     // Calls whose purpose needs no consent are passed on without a promise.
     if (purpose === undefined) return
     const required = requiredFor(ctx.tenantId)
-    if (required instanceof Promise) return required.then((r) => judge(ctx, purpose, r))
-    return judge(ctx, purpose, required)
+    return whenReady(required, (r) => judge(ctx, purpose, r))
   })
 }

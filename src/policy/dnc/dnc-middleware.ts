@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { whenReady } from '../../lib/awaitable.js'
 import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
@@ -62,7 +63,6 @@ export function dnc(options: DncMiddlewareOptions): Middleware<OutboundCall> {
   }
   return guard<OutboundCall>(function dnc(ctx) {
     const callee = readCallNumber(ctx, regionOf)
-    if (callee instanceof Promise) return callee.then((c) => judge(ctx, c))
-    return judge(ctx, callee)
+    return whenReady(callee, (c) => judge(ctx, c))
   })
 }

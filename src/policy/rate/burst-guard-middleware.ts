@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Awaitable } from '../../lib/awaitable.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
 import type { BurstDecision, BurstPermit, BurstRequest } from './burst-guard.js'
@@ -55,6 +55,6 @@ export function burstGuard(options: BurstGuardMiddlewareOptions): Middleware<Out
   }
   return guard<OutboundCall>(function burstGuard(ctx) {
     const result = acquire({ tenantId: ctx.tenantId, at: ctx.at, dryRun: ctx.dryRun })
-    return result instanceof Promise ? result.then((r) => judge(ctx, r)) : judge(ctx, result)
+    return whenReady(result, (r) => judge(ctx, r))
   })
 }

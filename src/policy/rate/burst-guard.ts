@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Awaitable } from '../../lib/awaitable.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.js'
@@ -184,11 +184,9 @@ export class BurstGuard {
     const { tenantId } = request
     assertTenantId(tenantId)
     const at = instant(request.at)
-    const announcements = this.#loadAnnouncements(tenantId)
-    if (announcements instanceof Promise) {
-      return announcements.then((rows) => this.#decide(tenantId, at, this.#limit(rows, at), request.dryRun))
-    }
-    return this.#decide(tenantId, at, this.#limit(announcements, at), request.dryRun)
+    return whenReady(this.#loadAnnouncements(tenantId), (rows) =>
+      this.#decide(tenantId, at, this.#limit(rows, at), request.dryRun),
+    )
   }
 
   /** Synchronous: no other decision of this process interleaves. */
