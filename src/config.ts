@@ -122,8 +122,10 @@ export const configSchema = z
         /**
          * How long a process answers per-call checks from its in-memory copy of a tenant
          * (status, region) and of a tenant's blacklist before checking, with one keyed read,
-         * whether another process changed them. Changes made through the same process take
-         * effect at once. 0 reads on every call.
+         * whether another process changed them; and how long a number's attempt counts, once
+         * read, answer what-if runs and refusals (an attempt that may be allowed is always
+         * judged in the database). Changes made through the same process take effect at once.
+         * 0 reads on every call.
          * @defaultValue 1000
          */
         listRefreshMs: z.number().int().min(0).max(60_000).default(1000),

@@ -19,5 +19,11 @@ export type Awaitable<T> = T | Promise<T>
  * ```
  */
 export function whenReady<T, R>(value: Awaitable<T>, fn: (value: T) => Awaitable<R>): Awaitable<R> {
-  return value instanceof Promise ? value.then(fn) : fn(value)
+  // Any thenable a host returns is waited for, not only native promises.
+  return isPending(value) ? Promise.resolve(value).then(fn) : fn(value)
+}
+
+/** True when `value` is a promise (or another thenable) rather than the value itself. */
+export function isPending<T>(value: Awaitable<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }

@@ -56,11 +56,17 @@ export interface CallContext<E> {
   /** Records a reason that explains an allow (or adds context to a later denial). */
   note(code: string, message: string, details?: Record<string, unknown>): void
   /**
-   * Registers `undo` to run when the run does not end in an allow (a later check denies, a
-   * middleware fails, the chain is misused): a check that spent something for the call (a
-   * rate slot, a recorded attempt) gives it back. Undos run last-registered first, before
-   * observers see the decision; an undo that fails is reported to `onObserverError` and
-   * does not change the decision.
+   * Registers `undo` to run when the decision is a denial (a later check denies, a middleware
+   * fails and the fail mode denies, the chain is misused): a check that spent something for
+   * the call (a rate slot, a recorded attempt) gives it back. Undos run last-registered first,
+   * before observers see the decision; one registered after the run ended in a denial runs at
+   * once. An undo that fails is reported to `onObserverError` and does not change the decision.
+   *
+   * @example
+   * ```ts
+   * const slot = limiter.take(ctx.tenantId)
+   * ctx.onDenied(() => limiter.giveBack(slot))
+   * ```
    */
   onDenied(undo: () => void | Promise<void>): void
 }
@@ -176,6 +182,8 @@ export function failClosed<E>(code: CallwardenErrorCode = 'ERR_POLICY_UNAVAILABL
   }
 }
 
+const FAIL_CLOSED = failClosed<unknown>()
+
 /**
  * Creates an empty pipeline for events of type `E`.
  *
@@ -277,7 +285,14 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
       const middleware = run.origins?.get(error as object) ?? this.#options.name
       if (run.misuse === undefined) {
         failure = { middleware, error }
-        if (!run.context.denied) this.#options.failMode(run.context, error, middleware)
+        if (!run.context.denied) {
+          try {
+            this.#options.failMode(run.context, error, middleware)
+          } catch {
+            // A fail mode that fails itself must not let the call through.
+            if (!run.context.denied) FAIL_CLOSED(run.context, error, middleware)
+          }
+        }
       }
     }
     if (run.misuse === undefined && !run.context.denied && !run.completed) {
@@ -317,7 +332,11 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     if (eventType === undefined || (partial.type !== undefined && partial.callId !== undefined)) {
       return input as E
     }
-    // Object.assign rather than a spread: it is many times cheaper on this per-call path.
+    // Object.assign rather than a spread: it is many times cheaper on this per-call path. It
+    // would set the prototype from an own `__proto__` key (parsed JSON), which the spread copies.
+    if (Object.hasOwn(input, '__proto__')) {
+      return { ...input, type: partial.type ?? eventType, callId: partial.callId ?? randomUUID() } as E
+    }
     const event: { type?: CallEventBase['type']; callId?: string } = Object.assign({}, input)
     event.type ??= eventType
     event.callId ??= randomUUID()
@@ -347,6 +366,11 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
 
   /** Runs the undos of a run that did not end in an allow. */
   async #undo(run: Run<E>, decision: Decision<E>): Promise<void> {
+    // A check still running when the run ended (a middleware gave up waiting for it) may
+    // register its undo late: it runs at once.
+    run.afterDenial = (undo) => {
+      void (async () => undo())().catch((error: unknown) => this.#options.onObserverError(error, decision))
+    }
     const undos = run.undos
     if (undos === undefined) return
     for (let i = undos.length - 1; i >= 0; i--) {
@@ -420,7 +444,9 @@ class RunContext<E extends CallEventBase> implements CallContext<E> {
 
   onDenied(undo: () => void | Promise<void>): void {
     if (typeof undo !== 'function') throw new TypeError('onDenied() takes a function')
-    ;(this.#run.undos ??= []).push(undo)
+    const run = this.#run
+    if (run.afterDenial !== undefined) run.afterDenial(undo)
+    else (run.undos ??= []).push(undo)
   }
 }
 
@@ -436,6 +462,8 @@ class Run<E extends CallEventBase> {
   completed = false
   /** What {@link CallContext.onDenied} registered. */
   undos: (() => void | Promise<void>)[] | undefined
+  /** Set once the run ended in a denial: runs an undo registered from then on at once. */
+  afterDenial: ((undo: () => void | Promise<void>) => void) | undefined
   /** The middleware running now: notes and denials are attributed to it. */
   current = ''
 

@@ -156,6 +156,12 @@ export class TenantRegistry {
    * What {@link findRecent} would answer from memory right now (`{ tenant }`, where `tenant`
    * is `undefined` for an unknown id), or `undefined` when it would have to read. Lets hot
    * paths decide without waiting.
+   *
+   * @example
+   * ```ts
+   * const recent = tenants.recentlyRead('acme')
+   * const tenant = recent !== undefined ? recent.tenant : await tenants.findRecent('acme')
+   * ```
    */
   recentlyRead(id: string): { readonly tenant: Tenant | undefined } | undefined {
     const hit = this.#recent.get(id)

@@ -421,6 +421,53 @@ describe('onDenied', () => {
     expect(reported).toHaveLength(1)
   })
 
+  it('runs at once an undo registered by a check that was still working when the run ended', async () => {
+    const log: string[] = []
+    let registered!: () => void
+    const late = new Promise<void>((resolve) => (registered = resolve))
+    const decision = await createPipeline<OutboundCall>()
+      .use(async function impatient(_ctx, next) {
+        // Gives up waiting for the rest of the chain: the run fails closed.
+        await Promise.race([
+          next(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5)),
+        ])
+      })
+      .use(
+        guard<OutboundCall>(async function slowSpender(ctx) {
+          await new Promise((resolve) => setTimeout(resolve, 30))
+          log.push('spent')
+          ctx.onDenied(() => {
+            log.push('undone')
+            registered()
+          })
+        }),
+      )
+      .run(event())
+    expect(decision.verdict).toBe('deny')
+    await late
+    expect(log).toEqual(['spent', 'undone'])
+  })
+
+  it('denies, and undoes, when a custom fail mode itself throws', async () => {
+    const log: string[] = []
+    const decision = await createPipeline<OutboundCall>({
+      failMode: () => {
+        throw new Error('fail mode broken')
+      },
+    })
+      .use(spends(log, 'a'))
+      .use(
+        guard<OutboundCall>(function broken() {
+          throw new Error('boom')
+        }),
+      )
+      .run(event())
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons[0]?.code).toBe('ERR_POLICY_UNAVAILABLE')
+    expect(log).toEqual(['spend a', 'undo a'])
+  })
+
   it('undoes when the chain is misused', async () => {
     const log: string[] = []
     const run = createPipeline<OutboundCall>()

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { whenReady, type Awaitable } from '../../lib/awaitable.js'
+import { isPending, whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { NumberInvalid, type ParsedNumber } from '../../masking/phone-number.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
@@ -116,7 +116,7 @@ export function attemptCap(options: AttemptCapMiddlewareOptions): Middleware<Out
     }
     const own = tenantCaps(ctx.tenantId)
     const extra = options.extraCaps === undefined ? NO_CAPS : options.extraCaps(ctx)
-    if (own instanceof Promise || extra instanceof Promise) {
+    if (isPending(own) || isPending(extra)) {
       return Promise.all([own, extra]).then(([o, e]) => record(ctx, callee.e164, o, e))
     }
     return record(ctx, callee.e164, own, extra)

@@ -13,13 +13,15 @@
  *
  * Dry runs (what-if decisions) answer from this process's recent reads of a number's attempts
  * when they are at most `recentMs` old, like the blacklist's per-process copy; so does a real
- * decision that is refused because a cap was already full then (attempts are only ever added,
- * except when a call gives its attempt back, so a full cap stays full). A real decision that
- * may be allowed always takes the locked transaction.
+ * decision that is refused because a cap was full at that read. Attempts are only added,
+ * except when a call gives its attempt back: a give-back in this process is seen at once, one
+ * in another process within `recentMs`. A real decision that may be allowed always takes the
+ * locked transaction, so no cap is ever exceeded. The recent reads are this process's memory,
+ * keyed by tenant and number (at most twice {@link RECENT_NUMBERS} numbers), never written.
  *
  * Numbers are stored as a keyed hash (HMAC-SHA256, a per-tenant key derived with HKDF from a
  * deployment secret): attempts are only ever looked up by exact number and never shown, so
- * the ledger needs no copy of the number. Every process of a deployment must use the same
+ * the ledger's tables hold no copy of the number. Every process of a deployment must use the same
  * secret; a new secret starts every count from zero.
  *
  * @module
@@ -82,6 +84,9 @@ interface PendingRead {
   resolve(times: number[]): void
   reject(error: unknown): void
 }
+
+/** Left by a release: covers no window (so every lookup reads again), and dates the release. */
+const RELEASED: RecentAttempts = Object.freeze({ times: [], after: Infinity, limit: 0, readAt: 0 })
 
 /** At most this many numbers are read in one query. */
 const READ_BATCH = 500
@@ -182,6 +187,12 @@ export class AttemptLedger {
   /**
    * {@link tryRecord} for hot paths: the decision itself when it can be made from this
    * process's recent reads (a dry run, or a refusal), a promise of it otherwise.
+   *
+   * @example
+   * ```ts
+   * const caps = [{ id: 'tenant:24h', max: 3, windowHours: 24 }]
+   * const r = await cw.policy.attempts.tryRecordNow({ tenantId: 'acme', number: '+13055550123', at: new Date(), caps, dryRun: true })
+   * ```
    */
   tryRecordNow(request: TryRecordRequest): Awaitable<AttemptDecision> {
     const { tenantId, caps, number } = request
@@ -241,8 +252,7 @@ export class AttemptLedger {
           const times = await this.#times(trx, tenantId, key, at - windowMs, limit)
           const judged = judgeAttempt(times, caps, at)
           if (judged.exceeded !== undefined) {
-            this.#remember(recentKey, { times, after: at - windowMs, limit, readAt })
-            return outcome(judged, false)
+            return { decision: outcome(judged, false), seen: { times, after: at - windowMs, limit, readAt } }
           }
           const id = newSortableId('ca', at)
           await db
@@ -255,22 +265,25 @@ export class AttemptLedger {
             .where('tenant_id', '=', tenantId)
             .where('number_key', '=', key)
             .execute()
-          // What the ledger holds once this commits; forgotten if the attempt is released.
-          this.#remember(recentKey, {
-            times: withAttempt(times, at, limit),
-            after: at - windowMs,
-            limit,
-            readAt,
-          })
-          this.#recorded.set(id, recentKey)
-          return {
-            allowed: true as const,
+          const decision: AttemptRecorded = {
+            allowed: true,
             recorded: true,
             attemptId: id,
             counts: judged.counts.map((c) => ({ ...c, count: c.count + 1 })),
           }
+          // What the ledger holds once this commits.
+          return {
+            decision,
+            seen: { times: withAttempt(times, at, limit), after: at - windowMs, limit, readAt },
+          }
         })
-        if (decided !== undefined) return decided
+        if (decided !== undefined) {
+          // Remembered only once committed; an attempt is forgotten again when released.
+          this.#remember(recentKey, decided.seen)
+          const attemptId = decided.decision.allowed ? decided.decision.attemptId : undefined
+          if (attemptId !== undefined) this.#recorded.set(attemptId, recentKey)
+          return decided.decision
+        }
         // The head row does not exist yet: create it on its own, then decide again.
         await insertIfAbsent(policyTenantDb(this.#options.db, tenantId), HEADS, {
           tenant_id: tenantId,
@@ -295,7 +308,8 @@ export class AttemptLedger {
       .where('id', '=', attemptId)
       .executeTakeFirst()
     const recentKey = this.#recorded.get(attemptId)
-    if (recentKey !== undefined) this.#recent.delete(recentKey)
+    // A marker newer than any read in flight: such a read, older than the release, is not kept.
+    if (recentKey !== undefined) this.#recent.set(recentKey, { ...RELEASED, readAt: this.#timer() })
     return Number(result.numDeletedRows) > 0
   }
 
@@ -480,14 +494,24 @@ export class AttemptLedger {
     for (let start = 0; start < queue.length; start += READ_BATCH) {
       const reads = queue.slice(start, start + READ_BATCH)
       const after = Math.min(...reads.map((r) => r.after))
+      const keys = [...new Set(reads.map((r) => r.key))]
+      const bound = keys.length * Math.max(...reads.map((r) => r.limit))
       const rows = await policyTenantDb(this.#options.db, tenantId)
         .selectFrom(ATTEMPTS)
         .select(['number_key', 'at'])
         .where('tenant_id', '=', tenantId)
-        .where('number_key', 'in', [...new Set(reads.map((r) => r.key))])
+        .where('number_key', 'in', keys)
         .where('at', '>', after)
         .orderBy('at', 'desc')
+        .limit(bound + 1)
         .execute()
+      if (rows.length > bound) {
+        // Some number has more attempts in the window than any cap counts: read each alone.
+        for (const read of reads) {
+          read.resolve(await this.#times(this.#options.db, tenantId, read.key, read.after, read.limit))
+        }
+        continue
+      }
       const byKey = new Map<string, number[]>()
       for (const row of rows) {
         const key = String(row.number_key)
@@ -503,7 +527,11 @@ export class AttemptLedger {
   }
 
   #remember(recentKey: string, attempts: RecentAttempts): void {
-    if (this.#recentMs > 0) this.#recent.set(recentKey, attempts)
+    if (this.#recentMs === 0) return
+    // A read that started before the one (or the release) remembered now is out of date.
+    const known = this.#recent.get(recentKey)
+    if (known !== undefined && known.readAt > attempts.readAt) return
+    this.#recent.set(recentKey, attempts)
   }
 
   #numberKey(tenantId: string, number: string): string {

@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import type { Kysely, Transaction } from 'kysely'
 import type { AuditEventInput } from '../../audit/audit-event.js'
 import type { Clock } from '../../clock.js'
@@ -28,6 +27,7 @@ import {
 import { REDACTION_LOCALES, type RedactionLocale } from '../../masking/redaction/redaction-kinds.js'
 import { redactText } from '../../masking/redaction/redact-text.js'
 import type { TenantScope } from '../../store/tenant-scope.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { newSortableId } from '../../lib/sortable-id.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
@@ -423,6 +423,11 @@ export class BlacklistService {
   /**
    * {@link match} for hot paths: the answer itself when this process's copy of the list is
    * fresh, a promise of it only when the copy has to be refreshed first.
+   *
+   * @example
+   * ```ts
+   * const entry = await cw.policy.blacklist.matchNow('acme', '+8613988888888', 'inbound') // await works on both
+   * ```
    */
   matchNow(
     tenantId: string,

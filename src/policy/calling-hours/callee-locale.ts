@@ -48,7 +48,7 @@ let data: LocaleData | undefined
 /** Locales are interned: equal locales are the same object, so caches can key on identity. */
 const interned = new Map<string, CalleeLocale>()
 /** The interned locale per zone list (the data's own frozen arrays) and `country|subdivision`. */
-const internedByZones = new WeakMap<readonly string[], Map<string, CalleeLocale>>()
+let internedByZones = new WeakMap<readonly string[], Map<string, CalleeLocale>>()
 const NO_ZONES: readonly string[] = Object.freeze([])
 const byNumber = new WeakMap<ParsedNumber, CalleeLocale>()
 
@@ -97,6 +97,7 @@ export function loadCalleeLocaleData(
   const prefixLengths = [...new Set([...zonesByPrefix.keys()].map((p) => p.length))].sort((a, b) => b - a)
   data = { zonesByPrefix, zonesByArea, longestPrefix, prefixLengths }
   interned.clear()
+  internedByZones = new WeakMap()
 }
 
 function defaultDataPath(): string {

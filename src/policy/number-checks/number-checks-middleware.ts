@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { whenReady } from '../../lib/awaitable.js'
 import type { OutboundCall } from '../../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../../pipeline/pipeline.js'
 import { checkNumber } from './number-check.js'
@@ -56,8 +57,6 @@ export function numberChecks(options: NumberChecksOptions = {}): Middleware<Outb
       ctx.deny('ERR_POLICY_NUMBER_NOT_ALLOWED', 'no number to dial', NO_NUMBER)
       return
     }
-    const region = regionOf(ctx.tenantId)
-    if (typeof region === 'string') return judge(ctx, to, region)
-    return region.then((r) => judge(ctx, to, r))
+    return whenReady(regionOf(ctx.tenantId), (region) => judge(ctx, to, region))
   })
 }

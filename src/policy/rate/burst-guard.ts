@@ -12,11 +12,11 @@
  *
  * @module
  */
-import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.js'
 import { CallwardenError } from '../../errors.js'
+import { whenReady, type Awaitable } from '../../lib/awaitable.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
 import type { Viewer } from '../../masking/number-protector.js'
 import type { TransactionalAuditSink } from '../blacklist/blacklist-service.js'
@@ -179,6 +179,11 @@ export class BurstGuard {
   /**
    * {@link tryAcquire} for hot paths: the decision itself when the tenant's announced bursts
    * are in memory, a promise of it only when they have to be read first.
+   *
+   * @example
+   * ```ts
+   * const decision = await cw.policy.rate.tryAcquireNow({ tenantId: 'acme', at: new Date(), dryRun: true })
+   * ```
    */
   tryAcquireNow(request: BurstRequest): Awaitable<BurstDecision> {
     const { tenantId } = request
