@@ -364,6 +364,9 @@ describe('guards', () => {
 })
 
 describe('onDenied', () => {
+  const broken = guard<OutboundCall>(function broken() {
+    throw new Error('boom')
+  })
   const spends = (log: string[], name: string) =>
     guard<OutboundCall>(function spend(ctx) {
       log.push(`spend ${name}`)
@@ -409,11 +412,7 @@ describe('onDenied', () => {
         }),
       )
       .use(spends(log, 'b'))
-      .use(
-        guard<OutboundCall>(function broken() {
-          throw new Error('boom')
-        }),
-      )
+      .use(broken)
       .run(event())
     expect(decision.verdict).toBe('deny')
     expect(decision.reasons[0]?.code).toBe('ERR_POLICY_UNAVAILABLE')
@@ -457,11 +456,7 @@ describe('onDenied', () => {
       },
     })
       .use(spends(log, 'a'))
-      .use(
-        guard<OutboundCall>(function broken() {
-          throw new Error('boom')
-        }),
-      )
+      .use(broken)
       .run(event())
     expect(decision.verdict).toBe('deny')
     expect(decision.reasons[0]?.code).toBe('ERR_POLICY_UNAVAILABLE')
