@@ -22,7 +22,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
 import { CALL_EVENT_PII_FIELDS, SECRET_FIELDS } from '../logger.js'
 import type { SqlDialect } from '../store/database.js'
-import { insertIfAbsent, isDuplicateKeyError } from '../store/dialect-helpers.js'
+import { insertIfAbsent, isDuplicateKeyError, retryOnLockConflict } from '../store/dialect-helpers.js'
 import type { AuditEventInput, AuditSink } from './audit-event.js'
 import { GENESIS_HASH, chainHash } from './audit-chain.js'
 import { insertEventRows, type EventKeyColumns, type EventRow } from './audit-event-rows.js'
@@ -199,14 +199,16 @@ export class AuditLog implements AuditSink {
       const batch = queue.items.splice(0, this.#maxBatch)
       try {
         await this.#ensureHead(tenantId, this.#db)
-        const results = await this.#withRetry(() =>
-          this.#db.transaction().execute((trx) =>
-            this.#write(
-              trx,
-              tenantId,
-              batch.map((p) => p.body),
+        const results = await retryOnLockConflict(
+          () =>
+            this.#db.transaction().execute((trx) =>
+              this.#write(
+                trx,
+                tenantId,
+                batch.map((p) => p.body),
+              ),
             ),
-          ),
+          RETRIES,
         )
         batch.forEach((p, i) => p.resolve(results[i]!))
       } catch (error) {
@@ -297,17 +299,6 @@ export class AuditLog implements AuditSink {
     const time = now.toISOString()
     return written.map((r) => ({ tenantId, seq: r.seq, id: r.id, time, hash: r.hash }))
   }
-
-  async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn()
-      } catch (error) {
-        if (attempt >= RETRIES || !isTransient(error)) throw error
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10))
-      }
-    }
-  }
 }
 
 /**
@@ -393,9 +384,4 @@ async function moveHead(
     .where('last_hash', '=', from.lastHash)
     .executeTakeFirst()
   return Number(moved.numUpdatedRows) === 1
-}
-
-function isTransient(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY'
 }

@@ -90,6 +90,27 @@ export function isTransientLockError(error: unknown): boolean {
 }
 
 /**
+ * Runs `fn` and runs it again, up to `attempts` times in all, while it fails with a lock
+ * conflict ({@link isTransientLockError}), waiting a little longer (with jitter) each time.
+ * Any other error, or the last conflict, is thrown.
+ *
+ * @example
+ * ```ts
+ * await retryOnLockConflict(() => db.transaction().execute(decide), 8)
+ * ```
+ */
+export async function retryOnLockConflict<T>(fn: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    } catch (error) {
+      if (attempt >= attempts || !isTransientLockError(error)) throw error
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10))
+    }
+  }
+}
+
+/**
  * Deletes the rows whose `keyColumn` is in `keys`, in batches of {@link DELETE_BATCH_SIZE},
  * each batch also restricted by `scope` (e.g. the tenant column). Returns the number of rows
  * deleted.

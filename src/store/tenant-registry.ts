@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
 import { insertIfAbsent } from './dialect-helpers.js'
 import { assertTenantId } from '../lib/tenant-id.js'
+import { millisecondsOption } from '../lib/milliseconds.js'
 
 export { assertTenantId }
 
@@ -101,10 +102,7 @@ export class TenantRegistry {
   ) {
     this.#db = db
     this.#clock = clock
-    this.#recentMs = options.recentMs ?? 1000
-    if (!Number.isFinite(this.#recentMs) || this.#recentMs < 0) {
-      throw new RangeError(`recentMs must be a number of milliseconds ≥ 0, got ${this.#recentMs}`)
-    }
+    this.#recentMs = millisecondsOption('recentMs', options.recentMs, 1000)
     this.#timer = options.timer ?? (() => performance.now())
   }
 

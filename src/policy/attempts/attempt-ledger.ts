@@ -33,8 +33,9 @@ import type { Awaitable } from '../../lib/awaitable.js'
 import { RecentCache } from '../../lib/recent-cache.js'
 import { newSortableId } from '../../lib/sortable-id.js'
 import { assertTenantId } from '../../lib/tenant-id.js'
+import { millisecondsOption } from '../../lib/milliseconds.js'
 import type { SqlDialect } from '../../store/database.js'
-import { deleteByKeys, insertIfAbsent, isTransientLockError } from '../../store/dialect-helpers.js'
+import { deleteByKeys, insertIfAbsent, retryOnLockConflict } from '../../store/dialect-helpers.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
 import {
   MAX_CAP_WINDOW_HOURS,
@@ -169,10 +170,7 @@ export class AttemptLedger {
       throw new TypeError('AttemptLedger needs a secret of at least 32 bytes')
     }
     this.#options = options
-    this.#recentMs = options.recentMs ?? 1000
-    if (!Number.isFinite(this.#recentMs) || this.#recentMs < 0) {
-      throw new RangeError(`recentMs must be a number of milliseconds ≥ 0, got ${this.#recentMs}`)
-    }
+    this.#recentMs = millisecondsOption('recentMs', options.recentMs, 1000)
     this.#timer = options.timer ?? (() => performance.now())
   }
 
@@ -243,7 +241,7 @@ export class AttemptLedger {
   ): Promise<AttemptDecision> {
     const { tenantId, key, recentKey, at, windowMs, limit } = target
     const caps = request.caps
-    return this.#withRetry(async () => {
+    return retryOnLockConflict(async () => {
       for (let attempt = 0; ; attempt++) {
         const decided = await this.#options.db.transaction().execute(async (trx) => {
           const db = policyTenantDb(trx, tenantId)
@@ -291,7 +289,7 @@ export class AttemptLedger {
           updated_at: at,
         })
       }
-    })
+    }, RETRIES)
   }
 
   /**
@@ -544,17 +542,6 @@ export class AttemptLedger {
       this.#keys.set(tenantId, key)
     }
     return createHmac('sha256', key).update(number).digest('hex')
-  }
-
-  async #withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn()
-      } catch (error) {
-        if (attempt >= RETRIES || !isTransientLockError(error)) throw error
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10))
-      }
-    }
   }
 }
 

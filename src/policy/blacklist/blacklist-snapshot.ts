@@ -8,6 +8,7 @@
  * @module
  */
 import type { Awaitable } from '../../lib/awaitable.js'
+import { millisecondsOption } from '../../lib/milliseconds.js'
 import type { BlacklistDirection, BlacklistKind } from './blacklist-entry.js'
 import { MIN_PREFIX_DIGITS } from './blacklist-entry.js'
 
@@ -99,10 +100,7 @@ export class BlacklistSnapshots {
   readonly #generation = new Map<string, number>()
 
   constructor(options: BlacklistSnapshotsOptions) {
-    const refreshMs = options.refreshMs ?? 1000
-    if (!Number.isFinite(refreshMs) || refreshMs < 0) {
-      throw new RangeError(`refreshMs must be a number of milliseconds ≥ 0, got ${refreshMs}`)
-    }
+    const refreshMs = millisecondsOption('refreshMs', options.refreshMs, 1000)
     this.#source = options.source
     this.#refreshMs = refreshMs
     this.#timer = options.timer ?? (() => performance.now())
