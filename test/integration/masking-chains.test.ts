@@ -14,6 +14,9 @@ import { UidEndpoint } from '../fixtures/uid-endpoint.js'
 import { CALLWARDEN_STACKS } from './stacks.js'
 
 const REAL = '+8618912348352'
+// Dials are decided at a fixed instant inside China's calling hours (10:00 on a Tuesday in
+// Beijing), so the outcome does not depend on when the suite runs.
+const DIAL_AT = '2026-06-02T02:00:00Z'
 const NSN = '18912348352'
 const AUDITOR = { id: 'auditor-1', role: 'auditor' } as const
 
@@ -156,6 +159,8 @@ for (const stack of CALLWARDEN_STACKS) {
         callee: '',
         calleeUid,
         agentId: 'agent-7',
+        purpose: 'service',
+        at: DIAL_AT,
       })
       const dialled = await dialThroughChain(cw, uid)
       expect(dialled).toBe(REAL)
@@ -199,6 +204,8 @@ async function dialThroughChain(cw: Callwarden, uid: string): Promise<string> {
     callId: 'dial-1',
     calleeUid: uid,
     agentId: 'agent-7',
+    purpose: 'service',
+    at: DIAL_AT,
   })
   expect(decision.verdict).toBe('allow')
   return decision.event.callee
