@@ -237,8 +237,9 @@ describe('TenantGuardPlugin', () => {
     await expect(table()).rejects.toMatchObject(rejected)
     await expect(sql`select * from CC_Agents`.execute(bound)).rejects.toMatchObject(rejected)
     await expect(sql`select * from cdr_globex`.execute(bound)).rejects.toMatchObject(rejected)
-    // Raw SQL that names no tenant table is left alone.
-    await sql`select count(*) as n from cw_tenants`.execute(bound)
+    // Unbound, raw SQL that names no tenant table is left alone; bound, it is refused.
+    await sql`select count(*) as n from cw_tenants`.execute(guarded)
+    await expect(sql`select count(*) as n from cw_tenants`.execute(bound)).rejects.toMatchObject(rejected)
   })
 
   it('leaves tables outside the data map alone', async () => {
