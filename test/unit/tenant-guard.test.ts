@@ -3,7 +3,7 @@
  * scoped and which are rejected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import { DataMap } from '../../src/store/data-map/data-map.js'
 import { openDatabase, type Database } from '../../src/store/database.js'
 import { migrate } from '../../src/store/migrations/migrate.js'
@@ -341,7 +341,12 @@ describe('TenantGuardPlugin fails closed', () => {
     ]
     for (const text of texts) {
       await expect(
-        guarded.selectFrom('cc_agents').selectAll().where('tenant_id', '=', 'acme').where(text).execute(),
+        guarded
+          .selectFrom('cc_agents')
+          .selectAll()
+          .where('tenant_id', '=', 'acme')
+          .where(text as RawBuilder<boolean>)
+          .execute(),
       ).rejects.toMatchObject(rejected)
     }
   })
