@@ -196,7 +196,7 @@ const KNOWN_NODE_KINDS = new Set([
  * statement. Refused there even when no tenant table is named: the guard cannot know the
  * host's undeclared tables.
  */
-export const RAW_STATEMENT_WORDS = [
+const RAW_STATEMENT_WORDS = [
   'select',
   'from',
   'join',
