@@ -207,7 +207,7 @@ const attackStep = fc.record({
 type AttackStep = typeof attackStep extends fc.Arbitrary<infer T> ? T : never
 
 const attack = fc.record({
-  root: fc.constantFrom('scope', 'bound', 'cte', 'cte-shadow', 'alias-shadow', 'update', 'delete'),
+  root: fc.constantFrom('scope', 'bound', 'cte', 'cte-shadow', 'alias-shadow', 'update', 'delete', 'insert'),
   rootTarget: fc.constantFrom(...TARGETS),
   steps: fc.array(attackStep, { minLength: 1, maxLength: 3 }),
 })
@@ -284,6 +284,7 @@ function buildAttack(a: Attack, side: Side, schema: string): { execute(): Promis
       break
     case 'update':
     case 'delete':
+    case 'insert':
       return buildWrite(a, side, schema)
   }
   q = q.select(sql<number>`1`.as('one'))
@@ -295,6 +296,7 @@ function buildWrite(a: Attack, side: Side, schema: string): { execute(): Promise
   const root = a.rootTarget
   const table = tableFor(root, A)
   const step = a.steps[0]!
+  if (a.root === 'insert') return buildInsert(a, side)
   let q: any =
     a.root === 'update'
       ? root.dataset === undefined
@@ -321,6 +323,44 @@ function buildWrite(a: Attack, side: Side, schema: string): { execute(): Promise
         'in',
         source(side.raw, step.target, step.predicate).select(sql<number>`1`.as('one')),
       )
+  }
+}
+
+/**
+ * Inserts that try to write B's rows or copy rows across tenants: `insert … select` from a
+ * tenant table, a row naming B, a value taken from a subquery on a tenant table.
+ */
+function buildInsert(a: Attack, side: Side): { execute(): Promise<unknown> } {
+  const root = a.rootTarget
+  const step = a.steps[0]!
+  const sub = () => source(side.raw, step.target, step.predicate)
+  const row = (tenant: string, value: unknown) =>
+    root.name === 'cdr'
+      ? { id: 'new', ended_at: 0, customer: value }
+      : { tenant_id: tenant, [root.column]: value }
+  const target = side.bound.insertInto(tableFor(root, A))
+  switch (step.form) {
+    case 'subquery':
+    case 'join':
+    case 'left-join':
+    case 'union':
+      return target
+        .columns(root.name === 'cdr' ? ['customer'] : ['tenant_id', root.column])
+        .expression(
+          root.name === 'cdr'
+            ? sub().select(sql<string>`'x'`.as('c'))
+            : sub().select([sql<string>`${A}`.as('t'), sql<string>`'x'`.as('c')]),
+        )
+    case 'in-subquery':
+    case 'fn':
+      return target.values(
+        row(
+          A,
+          sub().select((eb) => eb.fn.countAll().as('c')),
+        ),
+      )
+    default:
+      return target.values(row(step.predicate === 'own' ? A : B, 'x'))
   }
 }
 
@@ -536,7 +576,7 @@ for (const stack of STACKS) {
             return
           }
           tally.accepted++
-          const write = a.root === 'update' || a.root === 'delete'
+          const write = a.root === 'update' || a.root === 'delete' || a.root === 'insert'
           if (!write) {
             const got = await outcome(() => compiled.execute())
             const want = await outcome(() => buildAttack(a, sideOf(shadow.db), schema).execute())
