@@ -268,6 +268,12 @@ describe('TenantGuardPlugin fails closed', () => {
           .select('name')
           .where('tenant_id', '=', 'acme')
           .where('staff_id', 'in', sub(tenant))
+      // Unscoped too: a guard given only the data map still demands the predicate.
+      await expect(guarded.selectFrom(table).selectAll().execute()).rejects.toMatchObject({
+        ...rejected,
+        table,
+      })
+      await guarded.selectFrom(table).selectAll().where('tenant_id', '=', 'globex').execute()
       await expect(outer().execute()).rejects.toMatchObject({ ...rejected, table })
       await expect(outer('globex').execute()).rejects.toMatchObject({ ...rejected, table })
       await outer('acme').execute()
