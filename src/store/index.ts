@@ -45,6 +45,12 @@ export {
 } from './reference-schema.js'
 export { TenantGuardPlugin, type TenantGuardOptions } from './tenant-guard-plugin.js'
 export {
+  CORE_TENANT_COLUMN,
+  CORE_TENANT_TABLES,
+  CORE_TENANT_TABLE_RULES,
+  type CoreTenantTable,
+} from './tenant-tables.js'
+export {
   PROTECTION_MODES,
   TENANT_STATUSES,
   TenantRegistry,

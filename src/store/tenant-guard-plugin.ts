@@ -1,7 +1,10 @@
 /**
  * Defence in depth for tenant isolation: a kysely plugin that inspects every query before
  * it is compiled and rejects (`ERR_TENANT_SCOPE`) any that touches a tenant-scoped table
- * without a tenant predicate.
+ * without a tenant predicate. It fails closed: what it cannot check, it refuses.
+ *
+ * The tenant-scoped tables are callwarden's own tenant-keyed tables (`CORE_TENANT_TABLES`,
+ * always) and whatever rules the guard is given (the data map's datasets and templates).
  *
  * The rules, all applied to every query node in the tree (subqueries and CTEs included):
  * - Names are compared case-insensitively, as SQLite and MySQL compare them.
@@ -11,35 +14,54 @@
  *   clause; a RIGHT or FULL join keeps unmatched rows, so there it must be in WHERE. A
  *   predicate under an OR does not count.
  * - Bound to one tenant (a `TenantScope`'s guard), every tenant predicate, every inserted
- *   tenant value and every per-tenant table (`cdr_{tenant}`) must be that tenant's.
+ *   tenant value and every per-tenant table (`cdr_{tenant}`) must be that tenant's; the query
+ *   must be a select, insert, update or delete; every table it names must be a tenant-scoped
+ *   table or one of the query's own CTEs; raw SQL may not be a FROM item and its text may not
+ *   hold a statement keyword (`select`, `from`, `join`, `union`, …).
  * - Inserts set the tenant column on every row with VALUES. Nothing may change a tenant
  *   column: not an UPDATE, not an upsert's update clause. Upserts must name the tenant column
  *   in their conflict target (so a conflict with another tenant's key cannot update it);
  *   MySQL's ON DUPLICATE KEY UPDATE cannot name its key and is refused, as are REPLACE and
  *   INSERT OR REPLACE (they delete the conflicting row, whoever owns it). MERGE is refused.
- * - A tenant-scoped table may not appear anywhere else: not as `sql.table(...)`, not in a raw
- *   `sql` fragment. Raw SQL that names no tenant-scoped table is left alone.
+ * - A tenant-scoped table may appear nowhere else: not as `sql.table()`, `sql.id()` or
+ *   `sql.ref('table.column')`, not in raw text (quoted or not, with a schema or not, split
+ *   across nested fragments or not), not as a CTE name or an alias.
+ * - Raw SQL is judged on the text it will send, nested fragments joined as the compiler joins
+ *   them. Anywhere, that text may not hold comments, statement separators, placeholders or
+ *   variables (`?`, `:`, `@`, `$`), backslashes in quotes, unbalanced parentheses or quotes,
+ *   or an OR outside parentheses: any of these could detach a tenant predicate.
+ * - Raw modifiers (`modifyFront`, `modifyEnd`), `explain`, `top` and `output` are refused on a
+ *   query that touches a tenant-scoped table, and always when bound to a tenant.
+ * - Strings the compiler writes verbatim are checked: function names must be plain names,
+ *   operators must be kysely's, data types kysely's. An operation node of a kind this guard
+ *   does not know (a newer kysely) is refused.
  *
  * Queries compiled by hand and sent with `executeQuery()` bypass all plugins; the store
  * never does that with tenant data.
  *
  * @module
  */
-import type {
-  KyselyPlugin,
-  OperationNode,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  QueryResult,
-  RootOperationNode,
-  UnknownRow,
+import {
+  OPERATORS,
+  isColumnDataType,
+  type KyselyPlugin,
+  type OperationNode,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
 } from 'kysely'
 import { TenantScopeViolation } from '../errors.js'
 import type { TenantTableRule } from './data-map/data-map.js'
+import { CORE_TENANT_TABLE_RULES } from './tenant-tables.js'
 
 /** Options of {@link TenantGuardPlugin}. */
 export interface TenantGuardOptions {
-  /** The tenant-scoped tables. */
+  /**
+   * The tenant-scoped tables besides callwarden's own (which every guard knows): usually
+   * `dataMap.tenantTableRules()`.
+   */
   readonly rules: readonly TenantTableRule[]
   /** When set, every tenant predicate and inserted tenant value must equal this tenant. */
   readonly tenantId?: string
@@ -62,6 +84,155 @@ interface TableRef {
 /** Joins whose ON clause filters the joined table's rows. */
 const FILTERING_JOINS = new Set(['InnerJoin', 'LeftJoin', 'LateralInnerJoin', 'LateralLeftJoin'])
 
+/** The statements a tenant-bound guard runs. */
+const BOUND_ROOT_KINDS = new Set(['SelectQueryNode', 'InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode'])
+
+/**
+ * Every operation node kind of kysely 0.28. The guard has been checked against each; a kind
+ * that is not here (a newer kysely) is refused rather than trusted.
+ */
+const KNOWN_NODE_KINDS = new Set([
+  'AddColumnNode',
+  'AddConstraintNode',
+  'AddIndexNode',
+  'AggregateFunctionNode',
+  'AliasNode',
+  'AlterColumnNode',
+  'AlterTableNode',
+  'AndNode',
+  'BinaryOperationNode',
+  'CaseNode',
+  'CastNode',
+  'CheckConstraintNode',
+  'CollateNode',
+  'ColumnDefinitionNode',
+  'ColumnNode',
+  'ColumnUpdateNode',
+  'CommonTableExpressionNameNode',
+  'CommonTableExpressionNode',
+  'CreateIndexNode',
+  'CreateSchemaNode',
+  'CreateTableNode',
+  'CreateTypeNode',
+  'CreateViewNode',
+  'DataTypeNode',
+  'DefaultInsertValueNode',
+  'DefaultValueNode',
+  'DeleteQueryNode',
+  'DropColumnNode',
+  'DropConstraintNode',
+  'DropIndexNode',
+  'DropSchemaNode',
+  'DropTableNode',
+  'DropTypeNode',
+  'DropViewNode',
+  'ExplainNode',
+  'FetchNode',
+  'ForeignKeyConstraintNode',
+  'FromNode',
+  'FunctionNode',
+  'GeneratedNode',
+  'GroupByItemNode',
+  'GroupByNode',
+  'HavingNode',
+  'IdentifierNode',
+  'InsertQueryNode',
+  'JSONOperatorChainNode',
+  'JSONPathLegNode',
+  'JSONPathNode',
+  'JSONReferenceNode',
+  'JoinNode',
+  'LimitNode',
+  'ListNode',
+  'MatchedNode',
+  'MergeQueryNode',
+  'ModifyColumnNode',
+  'OffsetNode',
+  'OnConflictNode',
+  'OnDuplicateKeyNode',
+  'OnNode',
+  'OperatorNode',
+  'OrActionNode',
+  'OrNode',
+  'OrderByItemNode',
+  'OrderByNode',
+  'OutputNode',
+  'OverNode',
+  'ParensNode',
+  'PartitionByItemNode',
+  'PartitionByNode',
+  'PrimaryKeyConstraintNode',
+  'PrimitiveValueListNode',
+  'RawNode',
+  'ReferenceNode',
+  'ReferencesNode',
+  'RefreshMaterializedViewNode',
+  'RenameColumnNode',
+  'RenameConstraintNode',
+  'ReturningNode',
+  'SchemableIdentifierNode',
+  'SelectAllNode',
+  'SelectModifierNode',
+  'SelectQueryNode',
+  'SelectionNode',
+  'SetOperationNode',
+  'TableNode',
+  'TopNode',
+  'TupleNode',
+  'UnaryOperationNode',
+  'UniqueConstraintNode',
+  'UpdateQueryNode',
+  'UsingNode',
+  'ValueListNode',
+  'ValueNode',
+  'ValuesNode',
+  'WhenNode',
+  'WhereNode',
+  'WithNode',
+])
+
+/**
+ * Words that, in raw text inside a tenant-bound query, could bring in a table or a second
+ * statement. Refused there even when no tenant table is named: the guard cannot know the
+ * host's undeclared tables.
+ */
+const RAW_STATEMENT_WORDS = [
+  'select',
+  'from',
+  'join',
+  'union',
+  'intersect',
+  'except',
+  'with',
+  'into',
+  'update',
+  'delete',
+  'insert',
+  'replace',
+  'table',
+  'values',
+  'using',
+  'returning',
+  'lateral',
+  'pragma',
+  'attach',
+  'load_file',
+  'outfile',
+  'dumpfile',
+  'handler',
+  'call',
+  'execute',
+  'prepare',
+] as const
+const STATEMENT_WORDS: ReadonlySet<string> = new Set(RAW_STATEMENT_WORDS)
+
+/** Punctuation raw text may hold outside quotes; anything else is refused. */
+const RAW_PUNCTUATION = new Set([...'.,()*+-/%=<>!'])
+const RAW_WHITESPACE = new Set([' ', '\t', '\r', '\n'])
+const WORD_CHAR = /[\p{L}\p{N}_]/u
+const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const EXPLAIN_FORMAT = /^[A-Za-z]+$/
+
 /**
  * Rejects queries that touch tenant-scoped tables without a tenant predicate.
  *
@@ -69,6 +240,7 @@ const FILTERING_JOINS = new Set(['InnerJoin', 'LeftJoin', 'LateralInnerJoin', 'L
  * ```ts
  * const guarded = db.withPlugin(new TenantGuardPlugin({ rules: dataMap.tenantTableRules() }))
  * await guarded.selectFrom('cc_service_records').selectAll().execute() // throws ERR_TENANT_SCOPE
+ * await guarded.selectFrom('cw_consents').selectAll().execute() // throws too: callwarden's own
  * ```
  */
 export class TenantGuardPlugin implements KyselyPlugin {
@@ -76,7 +248,7 @@ export class TenantGuardPlugin implements KyselyPlugin {
   readonly #tenantId: string | undefined
 
   constructor(options: TenantGuardOptions) {
-    this.#rules = compileRules(options.rules)
+    this.#rules = compileRules([...CORE_TENANT_TABLE_RULES, ...options.rules])
     this.#tenantId = options.tenantId
   }
 
@@ -91,46 +263,51 @@ export class TenantGuardPlugin implements KyselyPlugin {
   }
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    const placed = new Set<Node>()
-    this.#visit(args.node as Node, placed)
-    this.#rejectStray(args.node as Node, placed)
+    new QueryCheck(this.#rules, this.#tenantId).run(args.node as Node)
     return args.node
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return args.result
   }
+}
 
-  /** Checks every query node in the tree; records the table nodes in recognised positions. */
-  #visit(node: Node, placed: Set<Node>): void {
-    switch (node.kind) {
-      case 'SelectQueryNode':
-        this.#checkFiltered(node, [...froms(node.from), ...joins(node.joins)], placed)
-        break
-      case 'UpdateQueryNode': {
-        const targets = listItems(node.table).map((t) => tableOf(t, undefined))
-        const refs = [...targets, ...froms(node.from), ...joins(node.joins)]
-        this.#checkFiltered(node, refs, placed)
-        this.#checkNoTenantColumnChange(node.updates, refs)
-        break
-      }
-      case 'DeleteQueryNode':
-        this.#checkFiltered(node, [...froms(node.from), ...froms(node.using), ...joins(node.joins)], placed)
-        break
-      case 'InsertQueryNode':
-        this.#checkInsert(node, placed)
-        break
-      case 'MergeQueryNode': {
-        const target = tableOf(node.into, undefined)
-        if (target !== undefined && this.#kind(target.table) !== undefined) {
-          throw new TenantScopeViolation(target.table, 'MERGE is not supported on tenant-scoped tables')
-        }
-        break
-      }
-      default:
-        break
+/** The checks of one query; holds what the structural pass learnt for the stray pass. */
+class QueryCheck {
+  readonly #rules: CompiledRules
+  readonly #tenantId: string | undefined
+  /** TableNodes in FROM, JOIN or target positions (tenant tables and CTE references). */
+  readonly #placed = new Set<Node>()
+  /** TableNodes naming CTEs. */
+  readonly #cteNames = new Set<Node>()
+  /** Raw modifiers, `explain`, `top` and `output` clauses met, by what they are. */
+  readonly #modifiers: string[] = []
+  #touchesTenantTable = false
+
+  constructor(rules: CompiledRules, tenantId: string | undefined) {
+    this.#rules = rules
+    this.#tenantId = tenantId
+  }
+
+  get #bound(): boolean {
+    return this.#tenantId !== undefined
+  }
+
+  run(root: Node): void {
+    if (this.#bound && !BOUND_ROOT_KINDS.has(root.kind)) {
+      throw new TenantScopeViolation(
+        '(none)',
+        `a tenant-bound database runs only select, insert, update and delete queries, not ${root.kind}`,
+      )
     }
-    for (const child of children(node)) this.#visit(child, placed)
+    this.#visit(root, new Set())
+    this.#rejectStray(root)
+    if (this.#modifiers.length > 0 && (this.#bound || this.#touchesTenantTable)) {
+      throw new TenantScopeViolation(
+        '(query)',
+        `${this.#modifiers[0]} cannot be checked by the tenant guard and is refused on tenant tables`,
+      )
+    }
   }
 
   #kind(table: string): 'shared' | 'per-tenant' | undefined {
@@ -138,11 +315,157 @@ export class TenantGuardPlugin implements KyselyPlugin {
     return this.#rules.templates.some((p) => p.test(table)) ? 'per-tenant' : undefined
   }
 
-  #checkFiltered(node: Node, refs: readonly (TableRef | undefined)[], placed: Set<Node>): void {
+  /** Checks every query node in the tree; `ctes` are the CTE names visible at `node`. */
+  #visit(node: Node, ctes: ReadonlySet<string>): void {
+    const withNode = node.with as Node | undefined
+    let visible = ctes
+    if (withNode?.kind === 'WithNode') visible = this.#visitWith(withNode, ctes)
+    switch (node.kind) {
+      case 'SelectQueryNode':
+        this.#checkFiltered(node, [...this.#froms(node.from, visible), ...this.#joins(node.joins, visible)])
+        for (const m of [...(node.frontModifiers ?? []), ...(node.endModifiers ?? [])] as Node[]) {
+          if (m.rawModifier !== undefined)
+            this.#modifiers.push('a raw select modifier (modifyFront/modifyEnd)')
+        }
+        this.#noteClauses(node)
+        break
+      case 'UpdateQueryNode': {
+        const targets = this.#refs(listItems(node.table), visible)
+        const refs = [...targets, ...this.#froms(node.from, visible), ...this.#joins(node.joins, visible)]
+        this.#checkFiltered(node, refs)
+        this.#checkNoTenantColumnChange(node.updates, refs)
+        this.#noteClauses(node)
+        break
+      }
+      case 'DeleteQueryNode':
+        this.#checkFiltered(node, [
+          ...this.#froms(node.from, visible),
+          ...this.#froms(node.using, visible),
+          ...this.#joins(node.joins, visible),
+        ])
+        this.#noteClauses(node)
+        break
+      case 'InsertQueryNode':
+        this.#checkInsert(node, visible)
+        this.#noteClauses(node)
+        break
+      case 'MergeQueryNode': {
+        const target = tableOf(node.into, undefined)
+        if (this.#bound || (target !== undefined && this.#kind(target.table) !== undefined)) {
+          throw new TenantScopeViolation(
+            target?.table ?? '(merge)',
+            'MERGE is not supported on tenant-scoped tables',
+          )
+        }
+        break
+      }
+      case 'AliasNode':
+        this.#checkAlias(node)
+        break
+      default:
+        break
+    }
+    for (const [key, child] of childEntries(node)) {
+      if (key === 'with' && child === withNode) continue
+      this.#visit(child, visible)
+    }
+  }
+
+  /**
+   * Checks a WITH clause and returns the CTE names visible in the statement. A CTE's body
+   * sees the CTEs before it (all of them when recursive): a name not yet defined there means
+   * the table of that name, so it must not count as a CTE.
+   */
+  #visitWith(withNode: Node, ctes: ReadonlySet<string>): ReadonlySet<string> {
+    const expressions = (withNode.expressions ?? []) as Node[]
+    const names = expressions.map((e) => {
+      const table = e.name?.table as Node | undefined
+      if (table?.kind !== 'TableNode') throw new TenantScopeViolation('(with)', 'a CTE without a plain name')
+      this.#cteNames.add(table)
+      const name = tableName(table)
+      if (this.#kind(name) !== undefined) {
+        throw new TenantScopeViolation(name, 'a CTE may not be named like a tenant-scoped table')
+      }
+      return name
+    })
+    const all = new Set([...ctes, ...names])
+    expressions.forEach((e, i) => {
+      const seen = withNode.recursive === true ? all : new Set([...ctes, ...names.slice(0, i)])
+      this.#visit(e, seen)
+    })
+    return all
+  }
+
+  /** `explain`, `top` and `output` write text or rows the guard does not check. */
+  #noteClauses(node: Node): void {
+    if (node.explain !== undefined) this.#modifiers.push('explain')
+    if (node.top !== undefined) this.#modifiers.push('top')
+    if (node.output !== undefined) this.#modifiers.push('output')
+    if (node.kind !== 'SelectQueryNode' && (node.endModifiers ?? []).length > 0) {
+      this.#modifiers.push('a raw modifier (modifyEnd)')
+    }
+    if ((node.frontModifiers ?? []).length > 0 && node.kind !== 'SelectQueryNode') {
+      this.#modifiers.push('a raw modifier (modifyFront)')
+    }
+  }
+
+  #checkAlias(node: Node): void {
+    if (node.alias?.kind !== 'IdentifierNode') return
+    const alias = String(node.alias.name).toLowerCase()
+    if (this.#kind(alias) === undefined) return
+    if (node.node?.kind === 'TableNode' && tableName(node.node) === alias) return
+    throw new TenantScopeViolation(alias, 'an alias may not be named like a tenant-scoped table')
+  }
+
+  /** Table refs of FROM-like items; raw FROM items are refused when bound. */
+  #froms(from: Node | undefined, ctes: ReadonlySet<string>): (TableRef | undefined)[] {
+    return this.#refs((from?.froms ?? from?.tables ?? []) as Node[], ctes)
+  }
+
+  #joins(list: readonly Node[] | undefined, ctes: ReadonlySet<string>): (TableRef | undefined)[] {
+    return (list ?? []).map((j) => {
+      const [ref] = this.#refs([j.table], ctes)
+      return ref === undefined
+        ? undefined
+        : { ...ref, on: FILTERING_JOINS.has(j.joinType) ? j.on?.on : undefined }
+    })
+  }
+
+  /**
+   * The table refs among FROM/JOIN/target items. CTE references are placed and dropped (their
+   * bodies are checked where they are defined); bound to a tenant, every other table must be
+   * tenant-scoped and no item may be raw SQL.
+   */
+  #refs(items: readonly Node[], ctes: ReadonlySet<string>): (TableRef | undefined)[] {
+    return items.map((item) => {
+      const inner = item?.kind === 'AliasNode' ? (item.node as Node) : item
+      if (this.#bound && inner?.kind === 'RawNode') {
+        throw new TenantScopeViolation('(raw)', 'raw SQL as a table in a tenant-bound query')
+      }
+      const ref = tableOf(item, undefined)
+      if (ref === undefined) return undefined
+      if (this.#kind(ref.table) === undefined) {
+        if (ctes.has(ref.table)) {
+          this.#placed.add(ref.node)
+          return undefined
+        }
+        if (this.#bound) {
+          throw new TenantScopeViolation(
+            ref.table,
+            'not a tenant-scoped table; a tenant-bound query reads only tenant tables and its own CTEs',
+          )
+        }
+      }
+      return ref
+    })
+  }
+
+  #checkFiltered(node: Node, refs: readonly (TableRef | undefined)[]): void {
     const scoped = refs.filter((r): r is TableRef => r !== undefined && this.#kind(r.table) !== undefined)
     const where = conjuncts(node.where?.where)
     for (const ref of scoped) {
-      placed.add(ref.node)
+      this.#placed.add(ref.node)
+      this.#touchesTenantTable = true
       const tenantColumn = this.#rules.shared.get(ref.table)
       if (tenantColumn === undefined) {
         this.#checkPerTenantTable(ref.table)
@@ -210,12 +533,14 @@ export class TenantGuardPlugin implements KyselyPlugin {
     }
   }
 
-  #checkInsert(node: Node, placed: Set<Node>): void {
-    const target = node.into === undefined ? undefined : tableOf(node.into, undefined)
+  #checkInsert(node: Node, ctes: ReadonlySet<string>): void {
+    if (node.into === undefined) return
+    const [target] = this.#refs([node.into], ctes)
     if (target === undefined) return
     const kind = this.#kind(target.table)
     if (kind === undefined) return
-    placed.add(target.node)
+    this.#placed.add(target.node)
+    this.#touchesTenantTable = true
     if (kind === 'per-tenant') return this.#checkPerTenantTable(target.table)
     const tenantColumn = this.#rules.shared.get(target.table)!
     const refuse = (reason: string) => new TenantScopeViolation(target.table, reason)
@@ -258,30 +583,113 @@ export class TenantGuardPlugin implements KyselyPlugin {
   }
 
   /**
-   * Rejects tenant-scoped tables anywhere but the positions checked above: `sql.table()`
-   * parameters, raw SQL text naming them. Column qualifiers (`t.col`) are not table uses.
+   * The second pass, over every node: tenant tables outside the positions checked above,
+   * raw text, verbatim strings and unknown node kinds. Column qualifiers (`t.col`) outside
+   * raw SQL are not table uses.
    */
-  #rejectStray(node: Node, placed: Set<Node>): void {
-    if (node.kind === 'ReferenceNode') return
-    if (node.kind === 'TableNode' && !placed.has(node)) {
-      const table = String(node.table.identifier.name).toLowerCase()
-      if (this.#kind(table) !== undefined) {
+  #rejectStray(node: Node): void {
+    if (!KNOWN_NODE_KINDS.has(node.kind)) {
+      throw new TenantScopeViolation(
+        '(query)',
+        `an operation node the tenant guard does not know: ${node.kind}`,
+      )
+    }
+    switch (node.kind) {
+      case 'ReferenceNode':
+        return
+      case 'TableNode':
+        this.#checkStrayTable(node)
+        return
+      case 'RawNode':
+        this.#checkRawText(renderRaw(node), 'raw SQL')
+        break
+      case 'ValueNode':
+        if (node.immediate === true && typeof node.value === 'string') {
+          this.#checkRawText(quoteLiteral(node.value), 'a literal (sql.lit)')
+        }
+        break
+      case 'FunctionNode':
+      case 'AggregateFunctionNode':
+        if (
+          typeof node.func !== 'string' ||
+          !FUNCTION_NAME.test(node.func) ||
+          this.#kind(node.func.toLowerCase())
+        ) {
+          throw new TenantScopeViolation(
+            '(query)',
+            `function name ${JSON.stringify(node.func)} is not a plain name`,
+          )
+        }
+        break
+      case 'OperatorNode':
+        if (!(OPERATORS as readonly string[]).includes(node.operator)) {
+          throw new TenantScopeViolation(
+            '(query)',
+            `operator ${JSON.stringify(node.operator)} is not one of kysely's`,
+          )
+        }
+        break
+      case 'DataTypeNode':
+        if (!isColumnDataType(node.dataType)) {
+          throw new TenantScopeViolation(
+            '(query)',
+            `data type ${JSON.stringify(node.dataType)} is not one of kysely's`,
+          )
+        }
+        break
+      case 'ExplainNode':
+        if (node.format !== undefined && !EXPLAIN_FORMAT.test(String(node.format))) {
+          throw new TenantScopeViolation(
+            '(query)',
+            `explain format ${JSON.stringify(node.format)} is not a word`,
+          )
+        }
+        break
+      case 'JSONPathLegNode':
+        if (typeof node.value === 'string' && node.value.includes('\\')) {
+          throw new TenantScopeViolation('(query)', 'a backslash in a JSON path')
+        }
+        break
+      default:
+        break
+    }
+    for (const [, child] of childEntries(node)) this.#rejectStray(child)
+  }
+
+  #checkStrayTable(node: Node): void {
+    if (this.#placed.has(node) || this.#cteNames.has(node)) return
+    const table = tableName(node)
+    if (this.#kind(table) !== undefined) {
+      throw new TenantScopeViolation(table, 'referenced outside a FROM, JOIN or statement target (raw SQL?)')
+    }
+    if (this.#bound) {
+      throw new TenantScopeViolation(
+        table,
+        'a table outside a FROM, JOIN or statement target in a tenant-bound query',
+      )
+    }
+  }
+
+  /** Judges raw text as the compiler will send it. */
+  #checkRawText(text: string, what: string): void {
+    const scan = scanSql(text)
+    if (scan.problem !== undefined) {
+      throw new TenantScopeViolation(
+        '(raw)',
+        `${what} holds ${scan.problem}, which could detach a tenant predicate`,
+      )
+    }
+    for (const word of scan.words) {
+      if (this.#kind(word) !== undefined) {
+        throw new TenantScopeViolation(word, `named in ${what}, which the tenant guard cannot check`)
+      }
+      if (this.#bound && STATEMENT_WORDS.has(word)) {
         throw new TenantScopeViolation(
-          table,
-          'referenced outside a FROM, JOIN or statement target (raw SQL?)',
+          '(raw)',
+          `${what} holds '${word}' in a tenant-bound query; use the query builder for tables and subqueries`,
         )
       }
     }
-    if (node.kind === 'RawNode' && this.#rules.rawNames !== undefined) {
-      const match = this.#rules.rawNames.exec((node.sqlFragments as string[]).join(' '))
-      if (match !== null) {
-        throw new TenantScopeViolation(
-          match[1]!.toLowerCase(),
-          'named in raw SQL, which the tenant guard cannot check',
-        )
-      }
-    }
-    for (const child of children(node)) this.#rejectStray(child, placed)
   }
 }
 
@@ -291,35 +699,127 @@ interface CompiledRules {
   readonly shared: ReadonlyMap<string, string>
   /** Per-tenant table patterns; group 1 is the tenant id. */
   readonly templates: readonly RegExp[]
-  /** Matches a scoped table name inside raw SQL text. */
-  readonly rawNames: RegExp | undefined
 }
 
 function compileRules(rules: readonly TenantTableRule[]): CompiledRules {
   const shared = rules.filter((r) => r.table !== undefined)
   const templates = rules.flatMap((r) => (r.pattern === undefined ? [] : [new RegExp(r.pattern.source, 'i')]))
-  const words = [
-    ...shared.map((r) => escapeRegExp(r.table!)),
-    ...templates.map((p) => p.source.replace(/^\^/, '').replace(/\$$/, '').replace('{0,39}', '*')),
-  ]
   return {
     shared: new Map(shared.map((r) => [r.table!.toLowerCase(), r.tenantColumn!.toLowerCase()])),
     templates,
-    rawNames:
-      words.length === 0
-        ? undefined
-        : new RegExp(`(?<![A-Za-z0-9_])(${words.join('|')})(?![A-Za-z0-9_])`, 'i'),
   }
+}
+
+/**
+ * The text a raw node compiles to, nested raw nodes inlined as the compiler inlines them (no
+ * separator: an empty `sql.raw('')` joins the words around it). Identifiers, tables and
+ * references are written with their names; bound values as `0`; other nodes (subqueries,
+ * expressions: checked on their own) as `(0)`.
+ */
+function renderRaw(node: Node): string {
+  const fragments = node.sqlFragments as readonly string[]
+  const parameters = node.parameters as readonly Node[]
+  let text = ''
+  for (let i = 0; i < fragments.length; i++) {
+    text += fragments[i]
+    if (i < parameters.length) text += renderParameter(parameters[i]!)
+  }
+  return text
+}
+
+function renderParameter(node: Node): string {
+  switch (node.kind) {
+    case 'RawNode':
+      return renderRaw(node)
+    case 'IdentifierNode':
+      return quoteIdentifier(String(node.name))
+    case 'TableNode': {
+      const schema =
+        node.table.schema === undefined ? '' : `${quoteIdentifier(String(node.table.schema.name))}.`
+      return schema + quoteIdentifier(tableName(node))
+    }
+    case 'ColumnNode':
+      return quoteIdentifier(String(node.column.name))
+    case 'ReferenceNode': {
+      const table = node.table === undefined ? '' : `${renderParameter(node.table)}.`
+      return table + (node.column.kind === 'ColumnNode' ? renderParameter(node.column) : '*')
+    }
+    case 'ValueNode':
+      return node.immediate === true ? quoteLiteral(String(node.value)) : '0'
+    default:
+      return '(0)'
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`
+}
+
+/**
+ * Reads SQL text: the words in it (unquoted runs, and the contents of quoted strings and
+ * identifiers, whole and split into runs), lower-cased; or the first thing in it the guard
+ * refuses. Stricter than either engine on purpose: where SQLite and MySQL would read the
+ * text differently (backslashes in strings), it is refused.
+ */
+function scanSql(text: string): { words: string[]; problem?: string } {
+  const words: string[] = []
+  let depth = 0
+  let i = 0
+  while (i < text.length) {
+    const c = text[i]!
+    if (c === "'" || c === '"' || c === '`') {
+      let end = i + 1
+      for (;;) {
+        end = text.indexOf(c, end)
+        if (end < 0) return { words, problem: 'an unterminated quote' }
+        if (text[end + 1] !== c) break
+        end += 2 // a doubled quote stands for itself
+      }
+      const body = text.slice(i + 1, end)
+      if (body.includes('\\')) return { words, problem: 'a backslash in a quoted string' }
+      const content = body.replaceAll(c + c, c).toLowerCase()
+      words.push(content, ...(content.match(/[\p{L}\p{N}_]+/gu) ?? []))
+      i = end + 1
+      continue
+    }
+    if (WORD_CHAR.test(c)) {
+      let end = i + 1
+      while (end < text.length && WORD_CHAR.test(text[end]!)) end++
+      const word = text.slice(i, end).toLowerCase()
+      if (depth === 0 && (word === 'or' || word === 'xor')) {
+        return { words, problem: `'${word}' outside parentheses` }
+      }
+      words.push(word)
+      i = end
+      continue
+    }
+    if (text.startsWith('--', i) || text.startsWith('/*', i)) return { words, problem: 'a comment' }
+    if (c === '(') depth++
+    else if (c === ')' && --depth < 0) return { words, problem: 'unbalanced parentheses' }
+    else if (!RAW_PUNCTUATION.has(c) && !RAW_WHITESPACE.has(c) && c !== '(' && c !== ')') {
+      return { words, problem: `the character ${JSON.stringify(c)}` }
+    }
+    i++
+  }
+  return depth === 0 ? { words } : { words, problem: 'unbalanced parentheses' }
+}
+
+function tableName(node: Node): string {
+  return String(node.table.identifier.name).toLowerCase()
 }
 
 /** The table behind a FROM/JOIN/target item, or undefined for subqueries and raw SQL. */
 function tableOf(node: Node | undefined, on: OperationNode | undefined): TableRef | undefined {
   if (node?.kind === 'TableNode') {
-    const table = String(node.table.identifier.name).toLowerCase()
+    const table = tableName(node)
     return { node, table, qualifier: table, on }
   }
   if (node?.kind === 'AliasNode' && node.node.kind === 'TableNode') {
-    const table = String(node.node.table.identifier.name).toLowerCase()
+    const table = tableName(node.node)
     const alias = node.alias.kind === 'IdentifierNode' ? String(node.alias.name).toLowerCase() : table
     return { node: node.node, table, qualifier: alias, on }
   }
@@ -329,14 +829,6 @@ function tableOf(node: Node | undefined, on: OperationNode | undefined): TableRe
 function listItems(node: Node | undefined): Node[] {
   if (node === undefined) return []
   return node.kind === 'ListNode' ? [...node.items] : [node]
-}
-
-function froms(from: Node | undefined): (TableRef | undefined)[] {
-  return ((from?.froms ?? from?.tables ?? []) as Node[]).map((f) => tableOf(f, undefined))
-}
-
-function joins(list: readonly Node[] | undefined): (TableRef | undefined)[] {
-  return (list ?? []).map((j) => tableOf(j.table, FILTERING_JOINS.has(j.joinType) ? j.on?.on : undefined))
 }
 
 /** The top-level AND conjuncts of a condition (parentheses removed). */
@@ -364,14 +856,14 @@ function qualifiedBy(node: Node, ref: TableRef, unqualifiedAllowed: boolean): bo
   return unqualifiedAllowed
 }
 
-/** Child nodes of an operation node, for the recursive walks. */
-function children(node: Node): Node[] {
-  const out: Node[] = []
-  for (const value of Object.values(node)) {
+/** Child nodes of an operation node with the property holding them, for the recursive walks. */
+function childEntries(node: Node): [string, Node][] {
+  const out: [string, Node][] = []
+  for (const [key, value] of Object.entries(node)) {
     if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) out.push(item)
+      for (const item of value) if (isNode(item)) out.push([key, item])
     } else if (isNode(value)) {
-      out.push(value)
+      out.push([key, value])
     }
   }
   return out
@@ -379,8 +871,4 @@ function children(node: Node): Node[] {
 
 function isNode(value: unknown): value is Node {
   return value !== null && typeof value === 'object' && typeof (value as { kind?: unknown }).kind === 'string'
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

@@ -3,6 +3,9 @@
  * construction, resolves per-tenant tables, adds the tenant predicate to every query it
  * starts, and runs them on a Kysely instance guarded by a {@link TenantGuardPlugin} bound to
  * that tenant, so a query that drops or changes the predicate is rejected before it runs.
+ * The guard knows callwarden's own tenant tables as well as the data map's, and reads only
+ * tenant tables: a subquery, join or CTE on any other table, raw SQL naming a table, and raw
+ * modifiers are refused (`ERR_TENANT_SCOPE`).
  *
  * @module
  */

@@ -3,12 +3,13 @@
  * scoped and which are rejected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import { DataMap } from '../../src/store/data-map/data-map.js'
 import { openDatabase, type Database } from '../../src/store/database.js'
 import { migrate } from '../../src/store/migrations/migrate.js'
 import { REFERENCE_DATASETS } from '../../src/store/reference-schema.js'
 import { TenantGuardPlugin } from '../../src/store/tenant-guard-plugin.js'
+import { CORE_TENANT_TABLES } from '../../src/store/tenant-tables.js'
 
 const dataMap = DataMap.from([
   ...REFERENCE_DATASETS,
@@ -237,11 +238,266 @@ describe('TenantGuardPlugin', () => {
     await expect(table()).rejects.toMatchObject(rejected)
     await expect(sql`select * from CC_Agents`.execute(bound)).rejects.toMatchObject(rejected)
     await expect(sql`select * from cdr_globex`.execute(bound)).rejects.toMatchObject(rejected)
-    // Raw SQL that names no tenant table is left alone.
-    await sql`select count(*) as n from cw_tenants`.execute(bound)
+    // Unbound, raw SQL that names no tenant table is left alone; bound, it is refused.
+    await sql`select count(*) as n from cw_tenants`.execute(guarded)
+    await expect(sql`select count(*) as n from cw_tenants`.execute(bound)).rejects.toMatchObject(rejected)
   })
 
   it('leaves tables outside the data map alone', async () => {
     await guarded.selectFrom('cw_tenants').selectAll().execute()
+  })
+})
+
+describe('TenantGuardPlugin fails closed', () => {
+  // Kysely applies plugins when a builder is embedded, so a refusal may come while building.
+  const refuses = (run: () => Promise<unknown>) => expect(run()).rejects.toMatchObject(rejected)
+  const scoped = () => bound.selectFrom('cc_agents').select('name').where('tenant_id', '=', 'acme')
+
+  it('knows callwarden’s own tenant tables, whatever rules it was given', async () => {
+    const onlyDataMap = database.db.withPlugin(
+      new TenantGuardPlugin({ rules: dataMap.tenantTableRules(), tenantId: 'acme' }),
+    )
+    for (const table of CORE_TENANT_TABLES) {
+      const sub = (tenant?: string) => {
+        const q = database.db.selectFrom(table).select('tenant_id')
+        return tenant === undefined ? q : q.where('tenant_id', '=', tenant)
+      }
+      const outer = (tenant?: string) =>
+        onlyDataMap
+          .selectFrom('cc_agents')
+          .select('name')
+          .where('tenant_id', '=', 'acme')
+          .where('staff_id', 'in', sub(tenant))
+      // Unscoped too: a guard given only the data map still demands the predicate.
+      await expect(guarded.selectFrom(table).selectAll().execute()).rejects.toMatchObject({
+        ...rejected,
+        table,
+      })
+      await guarded.selectFrom(table).selectAll().where('tenant_id', '=', 'globex').execute()
+      await expect(outer().execute()).rejects.toMatchObject({ ...rejected, table })
+      await expect(outer('globex').execute()).rejects.toMatchObject({ ...rejected, table })
+      await outer('acme').execute()
+    }
+  })
+
+  it('lists every cw_ table the migrations create with a tenant column', async () => {
+    const tables = await database.db.introspection.getTables()
+    const keyed = tables
+      .filter((t) => t.name.startsWith('cw_') && t.columns.some((c) => c.name === 'tenant_id'))
+      .map((t) => t.name)
+      .sort()
+    expect(keyed).toEqual([...CORE_TENANT_TABLES].sort())
+  })
+
+  it('refuses a tenant table named through sql.id, sql.table, sql.ref or sql.lit', async () => {
+    const names = [
+      sql.id('cc_service_records'),
+      sql.id('main', 'cc_service_records'),
+      sql.table('cc_service_records'),
+      sql.ref('cc_service_records.caller'),
+      sql.lit('cc_service_records'),
+    ]
+    for (const name of names) {
+      for (const db of [guarded, bound]) {
+        const q = db
+          .selectFrom('cc_agents')
+          .where('tenant_id', '=', 'acme')
+          .select(sql<number>`(select count(*) from ${name})`.as('n'))
+        await expect(q.execute()).rejects.toMatchObject(rejected)
+      }
+    }
+  })
+
+  it('judges raw text as it is sent: split, quoted, prefixed or recased names are refused', async () => {
+    const texts = [
+      sql`cc_service${sql.raw('')}_records`,
+      sql`${sql.raw('cc_serv')}${sql.raw('ice_rec')}ords`,
+      sql.raw('"cc_service_records"'),
+      sql.raw('`cc_service_records`'),
+      sql.raw('main.cc_service_records'),
+      sql.raw('MAIN.CC_SERVICE_RECORDS'),
+      sql.raw('cw_consents'),
+      sql.raw('cdr_globex'),
+    ]
+    for (const text of texts) {
+      await expect(
+        guarded
+          .selectFrom('cw_tenants')
+          .select(sql<number>`(select count(*) from ${text})`.as('n'))
+          .execute(),
+      ).rejects.toMatchObject(rejected)
+      await expect(guarded.selectFrom(text.as('x')).selectAll().execute()).rejects.toMatchObject(rejected)
+    }
+  })
+
+  it('refuses raw text that could detach a tenant predicate', async () => {
+    const texts = [
+      sql`1 = 1 or 1 = 1`,
+      sql`1 = 1 xor 1 = 0`,
+      sql`1 = 1) or (1 = 1`,
+      sql`1 = 1 -- `,
+      sql`1 = 1 /* */`,
+      sql`1 = ?`,
+      sql`1 = ?1`,
+      sql`1 = 1; delete from cw_tenants`,
+      sql`'\\' = 1`,
+      sql`'a`,
+      sql`1 || 1`,
+      sql`@x = 1`,
+    ]
+    for (const text of texts) {
+      await expect(
+        guarded
+          .selectFrom('cc_agents')
+          .selectAll()
+          .where('tenant_id', '=', 'acme')
+          .where(text as RawBuilder<boolean>)
+          .execute(),
+      ).rejects.toMatchObject(rejected)
+    }
+  })
+
+  it('lets raw text without table names pass, and refuses statement words when bound', async () => {
+    const rows = await scoped()
+      .select([
+        sql<number>`count(*)`.as('n'),
+        sql<number>`coalesce(${0}, 0)`.as('z'),
+        sql<number>`(1 = 1 or 1 = 0)`.as('b'),
+      ])
+      .groupBy('name')
+      .execute()
+    expect(rows).toEqual([])
+    await guarded
+      .updateTable('cc_agents')
+      .set({ updated_at: sql`updated_at + 1` })
+      .where('tenant_id', '=', 'acme')
+      .execute()
+    await expect(
+      scoped()
+        .select(sql<number>`(select count(*) from cw_tenants)`.as('n'))
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+  })
+
+  it('refuses modifyEnd and modifyFront on queries that touch a tenant table', async () => {
+    const attempts = [
+      bound
+        .updateTable('cc_agents')
+        .set({ name: 'x' })
+        .where('tenant_id', '=', 'acme')
+        .modifyEnd(sql`or 1=1`),
+      guarded
+        .updateTable('cc_agents')
+        .set({ name: 'x' })
+        .where('tenant_id', '=', 'acme')
+        .modifyEnd(sql`limit 1`),
+      guarded
+        .deleteFrom('cc_agents')
+        .where('tenant_id', '=', 'acme')
+        .modifyEnd(sql`limit 1`),
+      guarded
+        .selectFrom('cc_agents')
+        .selectAll()
+        .where('tenant_id', '=', 'acme')
+        .modifyEnd(sql`limit 1`),
+      guarded
+        .selectFrom('cc_agents')
+        .selectAll()
+        .where('tenant_id', '=', 'acme')
+        .modifyFront(sql`distinct`),
+      guarded
+        .insertInto('cc_operation_logs')
+        .values({ tenant_id: 'acme', operator_id: 'a', action: 'x', created_at: 1 })
+        .modifyEnd(sql`returning *`),
+    ]
+    for (const q of attempts) await expect(q.execute()).rejects.toMatchObject(rejected)
+    // A query on tables outside the guard keeps them.
+    await guarded
+      .selectFrom('cw_tenants')
+      .selectAll()
+      .modifyEnd(sql`limit 1`)
+      .execute()
+  })
+
+  it('checks CTEs, set operations and lateral joins; a CTE or alias may not shadow a tenant table', async () => {
+    const mine = bound
+      .with('mine', (db) => db.selectFrom('cc_agents').select('name').where('tenant_id', '=', 'acme'))
+      .selectFrom('mine')
+      .selectAll()
+    await mine.execute()
+    await refuses(async () =>
+      bound
+        .with('mine', (db) => db.selectFrom('cc_agents').select('name').where('tenant_id', '=', 'globex'))
+        .selectFrom('mine')
+        .selectAll()
+        .execute(),
+    )
+    await refuses(async () =>
+      guarded
+        .with('cc_agents', (db) => db.selectFrom('cw_tenants').select('name'))
+        .selectFrom('cc_agents')
+        .selectAll()
+        .where('tenant_id', '=', 'acme')
+        .execute(),
+    )
+    // Not recursive: inside its own body the name means the real table, which a bound guard refuses.
+    await refuses(async () =>
+      bound
+        .with('cw_tenants', (db) => db.selectFrom('cw_tenants').selectAll())
+        .selectFrom('cw_tenants')
+        .selectAll()
+        .execute(),
+    )
+    await expect(guarded.selectFrom('cw_tenants as cc_agents').selectAll().execute()).rejects.toMatchObject(
+      rejected,
+    )
+    await refuses(async () =>
+      scoped()
+        .union(bound.selectFrom('cc_agents').select('name').where('tenant_id', '=', 'globex'))
+        .execute(),
+    )
+    await refuses(async () => scoped().union(database.db.selectFrom('cc_agents').select('name')).execute())
+    await refuses(async () =>
+      bound
+        .selectFrom('cc_agents as a')
+        .innerJoinLateral(
+          (eb) => eb.selectFrom('cw_consents').select('number').as('c'),
+          (join) => join.onTrue(),
+        )
+        .selectAll()
+        .where('a.tenant_id', '=', 'acme')
+        .execute(),
+    )
+  })
+
+  it('bound to a tenant, reads only tenant tables and refuses raw FROM items and other statements', async () => {
+    await expect(
+      scoped().innerJoin('cw_tenants', 'cw_tenants.id', 'cc_agents.tenant_id').execute(),
+    ).rejects.toMatchObject(rejected)
+    await expect(
+      bound
+        .selectFrom(sql`(select 1)`.as('x'))
+        .selectAll()
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+    await expect(sql`select 1`.execute(bound)).rejects.toMatchObject(rejected)
+    await expect(
+      scoped().where('name', 'in', database.db.selectFrom('cw_tenants').select('name')).execute(),
+    ).rejects.toMatchObject(rejected)
+  })
+
+  it('checks strings the compiler writes verbatim, and refuses node kinds it does not know', async () => {
+    await expect(
+      scoped()
+        .select((eb) => eb.fn('(select group_concat(caller) from cc_service_records) ,', []).as('x'))
+        .execute(),
+    ).rejects.toMatchObject(rejected)
+    const unknown = { toOperationNode: () => ({ kind: 'FancyNode' }) }
+    await expect(
+      guarded
+        .selectFrom('cw_tenants')
+        .select(sql`${unknown as never}`.as('x'))
+        .execute(),
+    ).rejects.toMatchObject(rejected)
   })
 })
