@@ -86,10 +86,14 @@ export async function readZip(path: string): Promise<Map<string, string>> {
   return out
 }
 
-/** Writes entries as a zip. */
-export async function writeZip(path: string, entries: Map<string, string>): Promise<void> {
+/** Writes entries as a zip; `extra` entries follow, and may repeat a name. */
+export async function writeZip(
+  path: string,
+  entries: Map<string, string>,
+  extra: readonly (readonly [string, string])[] = [],
+): Promise<void> {
   const zip = new yazl.ZipFile()
-  for (const [name, text] of entries) zip.addBuffer(Buffer.from(text), name)
+  for (const [name, text] of [...entries, ...extra]) zip.addBuffer(Buffer.from(text), name)
   zip.end()
   await pipeline(zip.outputStream, createWriteStream(path))
 }
