@@ -33,7 +33,9 @@ import {
   type AuditProblem,
   type AuditVerifyReport,
   type ChainRecord,
+  type CheckpointRecord,
 } from './audit-verifier.js'
+import { canonicalJson } from './canonical-json.js'
 
 /** The bundle format version. */
 export const BUNDLE_VERSION = 1
@@ -345,11 +347,13 @@ export async function verifyBundle(
     const signed = await verifyJws(head.manifestJws, MANIFEST_JWS_TYPE, jwks)
     const manifest = signed.ok ? (signed.payload as BundleManifest) : undefined
     if (manifest !== undefined) {
+      const copy = manifestCopyProblem(head.manifest, manifest)
       const intact = await verifyChainPaged({
         tenantId: manifest.tenantId,
         source: 'bundle',
         jwks,
-        checkpoints: head.checkpoints,
+        checkpoints: head.checkpoints.map(checkpointRecordOf),
+        ...(copy === undefined ? {} : { extraProblems: [copy] }),
         pages: eventPages(zip, path),
         startSeq: manifest.fromSeq,
         expectedLastSeq: manifest.toSeq,
@@ -369,7 +373,7 @@ export async function verifyBundle(
   if (manifest === undefined || !signed.ok) {
     // Without a trusted manifest nothing says where the chain must end; check what is there.
     const problem: AuditProblem = {
-      kind: !signed.ok && signed.problem === 'forged' ? 'checkpoint-forged' : 'checkpoint-altered',
+      kind: !signed.ok && signed.problem === 'forged' ? 'checkpoint-forged' : 'manifest-altered',
       seq: 1,
       message: `the bundle manifest does not verify: ${signed.ok ? 'not a manifest' : signed.detail}`,
     }
@@ -378,7 +382,7 @@ export async function verifyBundle(
       tenantId: String(claimed.tenantId),
       source: 'bundle',
       jwks,
-      checkpoints: bundle.checkpoints,
+      checkpoints: bundle.checkpoints.map(checkpointRecordOf),
       records: bundle.events,
       startSeq: Number(claimed.fromSeq) || 1,
       expectedLastSeq: Number(claimed.fromSeq) + bundle.events.length - 1,
@@ -387,11 +391,13 @@ export async function verifyBundle(
     })
     return { ...report, trustedKeys }
   }
+  const copy = manifestCopyProblem(bundle.manifest, manifest)
   const report = await verifyChain({
     tenantId: manifest.tenantId,
     source: 'bundle',
     jwks,
-    checkpoints: bundle.checkpoints,
+    checkpoints: bundle.checkpoints.map(checkpointRecordOf),
+    ...(copy === undefined ? {} : { extraProblems: [copy] }),
     records: bundle.events,
     startSeq: manifest.fromSeq,
     expectedLastSeq: manifest.toSeq,
@@ -400,6 +406,30 @@ export async function verifyBundle(
     purgedThroughSeq: manifest.purgedThroughSeq,
   })
   return { ...report, trustedKeys }
+}
+
+/** A bundle checkpoint with the fields listed next to its JWS, which must match what it signed. */
+function checkpointRecordOf(c: ReadBundle['checkpoints'][number]): CheckpointRecord {
+  return { jws: c.jws, columns: { n: c.n, anchorKey: c.anchorKey } }
+}
+
+/**
+ * The problem when the unsigned `manifest.json` (what a person or a tool reads) says anything
+ * but the signed manifest (what verification trusts).
+ */
+function manifestCopyProblem(claimed: unknown, signed: BundleManifest): AuditProblem | undefined {
+  let same = false
+  try {
+    same = canonicalJson(claimed) === canonicalJson(signed)
+  } catch {
+    // Not plain JSON data: not the signed manifest either.
+  }
+  if (same) return undefined
+  return {
+    kind: 'manifest-altered',
+    seq: Number.isSafeInteger(signed.fromSeq) && signed.fromSeq > 0 ? signed.fromSeq : 1,
+    message: 'manifest.json differs from the signed manifest (manifest.jws)',
+  }
 }
 
 /** A zip file opened for reading single entries, whole or as a stream. */

@@ -352,6 +352,9 @@ export class AuditTrail implements AuditSink {
         toSeq: Number(r.to_seq),
         headHash: String(r.head_hash),
         merkleRoot: String(r.merkle_root),
+        kid: String(r.kid),
+        createdAt: Number(r.created_at),
+        anchorKey: r.anchor_key == null ? null : String(r.anchor_key),
       },
     }))
     const extra: AuditProblem[] = []
@@ -702,6 +705,12 @@ export class AuditTrail implements AuditSink {
   }
 }
 
+/**
+ * An event row as verification sees it. Every stored column is either hashed (`body`), the
+ * chain itself (`hash`), the key it was read by (`tenant_id`), or a copy of a field of the
+ * body, compared with it here (`seq` included: rows are read in `seq` order, so a changed
+ * number on the last row would otherwise pass).
+ */
 function recordOf(row: Record<string, any>, tenantId: string): ChainRecord {
   let seq: number | undefined
   let columnsOk = true
@@ -710,6 +719,7 @@ function recordOf(row: Record<string, any>, tenantId: string): ChainRecord {
     seq = Number.isSafeInteger(e.seq) ? e.seq : Number.NaN
     columnsOk =
       e.tenantId === tenantId &&
+      e.seq === Number(row.seq) &&
       e.id === row.id &&
       Date.parse(e.time) === Number(row.time) &&
       e.actor?.id === row.actor_id &&
