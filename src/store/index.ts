@@ -45,7 +45,9 @@ export {
 } from './reference-schema.js'
 export { TenantGuardPlugin, type TenantGuardOptions } from './tenant-guard-plugin.js'
 export {
+  GLOBAL_AUDIT_TENANT_ID,
   PROTECTION_MODES,
+  RESERVED_TENANT_IDS,
   TENANT_STATUSES,
   TenantRegistry,
   assertTenantId,
