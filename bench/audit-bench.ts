@@ -23,6 +23,7 @@ import { readBundle, verifyBundle } from '../dist/audit/audit-bundle.js'
 import { openDatabase } from '../dist/store/database.js'
 import { LeaseManager } from '../dist/store/lease-manager.js'
 import { migrate } from '../dist/store/migrations/migrate.js'
+import { TenantRegistry } from '../dist/store/tenant-registry.js'
 
 const APPEND_EVENTS = Number(process.env.BENCH_APPEND_EVENTS ?? 100_000)
 const BASELINE_EVENTS = Number(process.env.BENCH_BASELINE_EVENTS ?? 3_000)
@@ -81,11 +82,15 @@ try {
   await migrate(database, { referenceSchema: false })
   console.log(`database: ${database.displayUrl}`)
 
-  // 1. Append.
-  const grouped = new AuditLog({ db: database.db, dialect: database.dialect, maxBatch: 1000 })
+  // 1. Append, to registered tenants, asking the registry as createCallwarden() does.
+  const tenants = new TenantRegistry(database.db)
+  for (const id of ['warmup', 'bench', 'single']) await tenants.create({ id, name: id })
+  const isRegistered = (id: string, db?: Parameters<TenantRegistry['isRegistered']>[1]) =>
+    tenants.isRegistered(id, db)
+  const grouped = new AuditLog({ db: database.db, dialect: database.dialect, maxBatch: 1000, isRegistered })
   await appendAll(grouped, 'warmup', 2_000, 200)
   const groupedMs = await appendAll(grouped, 'bench', APPEND_EVENTS, CONCURRENCY)
-  const single = new AuditLog({ db: database.db, dialect: database.dialect, maxBatch: 1 })
+  const single = new AuditLog({ db: database.db, dialect: database.dialect, maxBatch: 1, isRegistered })
   const singleMs = await appendAll(single, 'single', BASELINE_EVENTS, CONCURRENCY)
   console.log(
     `append, group commit (maxBatch 1000, ${CONCURRENCY} concurrent callers): ${APPEND_EVENTS} events in ${Math.round(groupedMs)} ms = ${rate(APPEND_EVENTS, groupedMs)} events/s`,
@@ -103,6 +108,7 @@ try {
     db: database.db,
     dialect: database.dialect,
     leases: new LeaseManager(database.db, { owner: 'bench' }),
+    isRegistered,
     keys: { signingKey: { ...(await exportJWK(privateKey)), kid: 'bench' } },
     checkpoint: { everyEvents: 10_000 },
   })

@@ -195,6 +195,9 @@ export async function createCallwarden(
     const audit = new AuditTrail({
       db: guarded,
       dialect: database.dialect,
+      // Audit trails exist for registered tenants (and the global trail); the registry's
+      // recent reads keep this off the append path's round trips.
+      isRegistered: (tenantId, db) => tenants.isRegistered(tenantId, db),
       leases,
       anchors: openedAnchors ?? openedBlobs,
       keys: {

@@ -21,7 +21,6 @@
  */
 import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
 import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
 import yazl from 'yazl'
@@ -34,7 +33,9 @@ import {
   type AuditProblem,
   type AuditVerifyReport,
   type ChainRecord,
+  type CheckpointRecord,
 } from './audit-verifier.js'
+import { canonicalJson } from './canonical-json.js'
 
 /** The bundle format version. */
 export const BUNDLE_VERSION = 1
@@ -99,23 +100,51 @@ export interface ReadBundle {
   readonly manifest: BundleManifest
   readonly manifestJws: string
   readonly jwks: AuditJwks
-  readonly checkpoints: readonly { n: number; jws: string }[]
+  /** As stored next to each signed checkpoint; verification checks `n` and `anchorKey` against it. */
+  readonly checkpoints: readonly { n: number; jws: string; anchorKey: string | null }[]
   readonly events: readonly ChainRecord[]
 }
 
 const ENTRIES = ['manifest.json', 'manifest.jws', 'jwks.json', 'checkpoints.jsonl', 'events.jsonl'] as const
+type EntryName = (typeof ENTRIES)[number]
 const PREFIX = '{"event":'
 /** Events per page when a bundle is read in pages. */
 const EVENT_PAGE = 5000
 const HASH_KEY = ',"hash":"'
 
+/**
+ * The longest line of `events.jsonl` or `checkpoints.jsonl`, in bytes. An event's details
+ * are capped at 16,384 characters (`MAX_DETAILS_CHARS`), at most 3 UTF-8 bytes each, so a
+ * genuine event line stays well below it; a reader stops at this many bytes of one line.
+ */
+export const MAX_BUNDLE_LINE_BYTES = 64 * 1024
+/** The largest `manifest.json`, `manifest.jws` or `jwks.json`, in bytes. */
+const MAX_SMALL_ENTRY_BYTES = 1024 * 1024
+/** The most entries a bundle's zip may hold (it needs five). */
+const MAX_ZIP_ENTRIES = 64
+/** Deepest nesting of the bundle's own JSON (manifest, keys, checkpoint lines). */
+const MAX_JSON_DEPTH = 32
+/** @defaultValue of {@link BundleReadOptions.maxBytes}: 1 GiB. */
+export const DEFAULT_BUNDLE_MAX_BYTES = 1024 * 1024 * 1024
+
+/** Limits on what a bundle reader accepts from the (untrusted) file. */
+export interface BundleReadOptions {
+  /**
+   * The most bytes the bundle's entries may hold together, uncompressed (as the zip declares
+   * them; a stream that yields more than its entry declares is refused too). A larger bundle
+   * is refused with `ERR_AUDIT_BUNDLE_INVALID` before its events are read.
+   * @defaultValue {@link DEFAULT_BUNDLE_MAX_BYTES} (1 GiB)
+   */
+  readonly maxBytes?: number
+}
+
 function bundleInvalid(message: string, cause?: unknown): CallwardenError {
   return new CallwardenError('ERR_AUDIT_BUNDLE_INVALID', message, cause === undefined ? undefined : { cause })
 }
 
-/** Reads a bundle file; throws `ERR_AUDIT_BUNDLE_INVALID` when it is not one. */
-export async function readBundle(path: string): Promise<ReadBundle> {
-  const zip = await openZip(path)
+/** Reads a bundle file; throws `ERR_AUDIT_BUNDLE_INVALID` when it is not one (or exceeds the limits). */
+export async function readBundle(path: string, options: BundleReadOptions = {}): Promise<ReadBundle> {
+  const zip = await openZip(path, maxBytesOption(options.maxBytes))
   try {
     const head = await readBundleHead(zip, path)
     const events: ChainRecord[] = []
@@ -126,33 +155,62 @@ export async function readBundle(path: string): Promise<ReadBundle> {
   }
 }
 
+function maxBytesOption(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_BUNDLE_MAX_BYTES
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new TypeError(`maxBytes must be a positive whole number of bytes, got ${String(value)}`)
+  return value
+}
+
+/** `JSON.parse` of bundle JSON no deeper than {@link MAX_JSON_DEPTH}; `what` names it in errors. */
+function parseBundleJson(text: string, what: string): unknown {
+  let depth = 0
+  let inString = false
+  // One pass over the text: brackets outside strings, skipping escaped characters.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i += 1
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if ((depth += 1) > MAX_JSON_DEPTH)
+        throw bundleInvalid(`${what} nests deeper than ${MAX_JSON_DEPTH} levels`)
+    } else if (c === 0x7d || c === 0x5d) depth -= 1
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch (cause) {
+    throw bundleInvalid(`${what} is not JSON`, cause)
+  }
+}
+
 /** Everything of a bundle but its events. */
 async function readBundleHead(zip: OpenZip, path: string): Promise<Omit<ReadBundle, 'events'>> {
-  for (const name of ENTRIES) {
-    if (!zip.has(name))
-      throw bundleInvalid(`'${path}' has no ${name}; an audit bundle holds ${ENTRIES.join(', ')}`)
-  }
-  const text = async (name: string) => (await zip.read(name)).toString('utf8')
-  let manifest: BundleManifest
-  let jwksValue: unknown
-  try {
-    manifest = JSON.parse(await text('manifest.json')) as BundleManifest
-    jwksValue = JSON.parse(await text('jwks.json'))
-  } catch (cause) {
-    if (cause instanceof CallwardenError) throw cause
-    throw bundleInvalid(`'${path}': manifest.json or jwks.json is not JSON`, cause)
-  }
-  const checkpoints = (await text('checkpoints.jsonl'))
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line, i) => {
-      try {
-        const c = JSON.parse(line) as { n: number; jws: string }
-        return { n: Number(c.n), jws: String(c.jws) }
-      } catch (cause) {
-        throw bundleInvalid(`'${path}': checkpoints.jsonl line ${i + 1} is not JSON`, cause)
-      }
+  const text = async (name: EntryName) => (await zip.read(name)).toString('utf8')
+  const manifest = parseBundleJson(await text('manifest.json'), `'${path}': manifest.json`) as BundleManifest
+  if (manifest === null || typeof manifest !== 'object')
+    throw bundleInvalid(`'${path}': manifest.json is not an object`)
+  const jwksValue = parseBundleJson(await text('jwks.json'), `'${path}': jwks.json`)
+  const checkpoints: { n: number; jws: string; anchorKey: string | null }[] = []
+  let lineNo = 0
+  for await (const line of entryLines(zip, 'checkpoints.jsonl', path)) {
+    lineNo += 1
+    if (line.length === 0) continue
+    const c = parseBundleJson(line, `'${path}': checkpoints.jsonl line ${lineNo}`) as {
+      n?: unknown
+      jws?: unknown
+      anchorKey?: unknown
+    } | null
+    if (c === null || typeof c !== 'object' || typeof c.jws !== 'string')
+      throw bundleInvalid(`'${path}': checkpoints.jsonl line ${lineNo} is not {"anchorKey":…,"jws":…,"n":…}`)
+    checkpoints.push({
+      n: Number(c.n),
+      jws: c.jws,
+      anchorKey:
+        typeof c.anchorKey === 'string' ? c.anchorKey : c.anchorKey == null ? null : String(c.anchorKey),
     })
+  }
   return {
     manifest,
     manifestJws: (await text('manifest.jws')).trim(),
@@ -161,17 +219,28 @@ async function readBundleHead(zip: OpenZip, path: string): Promise<Omit<ReadBund
   }
 }
 
-/** The events of a bundle in pages, streamed from the zip: memory holds one page. */
-async function* eventPages(zip: OpenZip, path: string): AsyncGenerator<ChainRecord[]> {
-  const decoder = new StringDecoder('utf8')
-  let rest = ''
-  let count = 0
-  let page: ChainRecord[] = []
-  const take = (line: string) => {
-    if (line.length > 0) page.push(splitEventLine(line, (count += 1), path))
-  }
-  const source = await zip.stream('events.jsonl')
+/**
+ * The lines of a zip entry, streamed: each chunk is scanned once for newlines and a line's
+ * pieces are joined once, so time is linear in the entry's size; a line longer than
+ * {@link MAX_BUNDLE_LINE_BYTES} stops the reader with `ERR_AUDIT_BUNDLE_INVALID`.
+ */
+async function* entryLines(zip: OpenZip, name: EntryName, path: string): AsyncGenerator<string> {
+  const source = await zip.stream(name)
   const chunks = source[Symbol.asyncIterator]()
+  let parts: Buffer[] = []
+  let partBytes = 0
+  let lineNo = 1
+  const tooLong = () =>
+    bundleInvalid(
+      `'${path}': ${name} line ${lineNo} is longer than ${MAX_BUNDLE_LINE_BYTES} bytes, the most a bundle line may hold`,
+    )
+  const line = (last: Buffer): string => {
+    const text = parts.length === 0 ? last.toString('utf8') : Buffer.concat([...parts, last]).toString('utf8')
+    parts = []
+    partBytes = 0
+    lineNo += 1
+    return text
+  }
   // A reader that stops early (verification gave up) must not leave the entry's stream open.
   try {
     for (;;) {
@@ -179,25 +248,42 @@ async function* eventPages(zip: OpenZip, path: string): AsyncGenerator<ChainReco
       try {
         next = await chunks.next()
       } catch (cause) {
-        throw bundleInvalid(`'${path}': cannot read events.jsonl`, cause)
+        throw cause instanceof CallwardenError
+          ? cause
+          : bundleInvalid(`'${path}': cannot read ${name}`, cause)
       }
       if (next.done === true) break
-      const body = rest + decoder.write(next.value as Buffer)
+      const chunk = next.value as Buffer
       let start = 0
-      for (let end = body.indexOf('\n'); end !== -1; end = body.indexOf('\n', start)) {
-        take(body.slice(start, end))
+      for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+        if (partBytes + end - start > MAX_BUNDLE_LINE_BYTES) throw tooLong()
+        yield line(chunk.subarray(start, end))
         start = end + 1
       }
-      rest = body.slice(start)
-      if (page.length >= EVENT_PAGE) {
-        yield page
-        page = []
+      if (start < chunk.length) {
+        partBytes += chunk.length - start
+        if (partBytes > MAX_BUNDLE_LINE_BYTES) throw tooLong()
+        parts.push(chunk.subarray(start))
       }
     }
   } finally {
     source.destroy()
   }
-  take(rest + decoder.end())
+  if (partBytes > 0) yield line(Buffer.alloc(0))
+}
+
+/** The events of a bundle in pages, streamed from the zip: memory holds one page. */
+async function* eventPages(zip: OpenZip, path: string): AsyncGenerator<ChainRecord[]> {
+  let count = 0
+  let page: ChainRecord[] = []
+  for await (const line of entryLines(zip, 'events.jsonl', path)) {
+    if (line.length === 0) continue
+    page.push(splitEventLine(line, (count += 1), path))
+    if (page.length >= EVENT_PAGE) {
+      yield page
+      page = []
+    }
+  }
   if (page.length > 0) yield page
 }
 
@@ -222,7 +308,7 @@ function splitEventLine(line: string, lineNo: number, path: string): ChainRecord
 }
 
 /** Options of {@link verifyBundle}. */
-export interface VerifyBundleOptions {
+export interface VerifyBundleOptions extends BundleReadOptions {
   /**
    * The JWKS to trust. Without it the bundle's own `jwks.json` is used, which proves only
    * that the bundle is consistent with itself.
@@ -251,20 +337,23 @@ export async function verifyBundle(
   options: VerifyBundleOptions = {},
 ): Promise<BundleVerifyReport> {
   const trustedKeys = options.jwks === undefined ? 'bundle' : 'supplied'
+  const maxBytes = maxBytesOption(options.maxBytes)
   // An intact bundle is verified while its events stream from the zip, a page at a time;
   // anything else is read whole and verified again, to name the damage.
-  const zip = await openZip(path)
+  const zip = await openZip(path, maxBytes)
   try {
     const head = await readBundleHead(zip, path)
     const jwks = options.jwks ?? head.jwks
     const signed = await verifyJws(head.manifestJws, MANIFEST_JWS_TYPE, jwks)
     const manifest = signed.ok ? (signed.payload as BundleManifest) : undefined
     if (manifest !== undefined) {
+      const copy = manifestCopyProblem(head.manifest, manifest)
       const intact = await verifyChainPaged({
         tenantId: manifest.tenantId,
         source: 'bundle',
         jwks,
-        checkpoints: head.checkpoints,
+        checkpoints: head.checkpoints.map(checkpointRecordOf),
+        ...(copy === undefined ? {} : { extraProblems: [copy] }),
         pages: eventPages(zip, path),
         startSeq: manifest.fromSeq,
         expectedLastSeq: manifest.toSeq,
@@ -277,14 +366,14 @@ export async function verifyBundle(
   } finally {
     zip.close()
   }
-  const bundle = await readBundle(path)
+  const bundle = await readBundle(path, { maxBytes })
   const jwks = options.jwks ?? bundle.jwks
   const signed = await verifyJws(bundle.manifestJws, MANIFEST_JWS_TYPE, jwks)
   const manifest = signed.ok ? (signed.payload as BundleManifest) : undefined
   if (manifest === undefined || !signed.ok) {
     // Without a trusted manifest nothing says where the chain must end; check what is there.
     const problem: AuditProblem = {
-      kind: !signed.ok && signed.problem === 'forged' ? 'checkpoint-forged' : 'checkpoint-altered',
+      kind: !signed.ok && signed.problem === 'forged' ? 'checkpoint-forged' : 'manifest-altered',
       seq: 1,
       message: `the bundle manifest does not verify: ${signed.ok ? 'not a manifest' : signed.detail}`,
     }
@@ -293,7 +382,7 @@ export async function verifyBundle(
       tenantId: String(claimed.tenantId),
       source: 'bundle',
       jwks,
-      checkpoints: bundle.checkpoints,
+      checkpoints: bundle.checkpoints.map(checkpointRecordOf),
       records: bundle.events,
       startSeq: Number(claimed.fromSeq) || 1,
       expectedLastSeq: Number(claimed.fromSeq) + bundle.events.length - 1,
@@ -302,11 +391,13 @@ export async function verifyBundle(
     })
     return { ...report, trustedKeys }
   }
+  const copy = manifestCopyProblem(bundle.manifest, manifest)
   const report = await verifyChain({
     tenantId: manifest.tenantId,
     source: 'bundle',
     jwks,
-    checkpoints: bundle.checkpoints,
+    checkpoints: bundle.checkpoints.map(checkpointRecordOf),
+    ...(copy === undefined ? {} : { extraProblems: [copy] }),
     records: bundle.events,
     startSeq: manifest.fromSeq,
     expectedLastSeq: manifest.toSeq,
@@ -317,43 +408,98 @@ export async function verifyBundle(
   return { ...report, trustedKeys }
 }
 
+/** A bundle checkpoint with the fields listed next to its JWS, which must match what it signed. */
+function checkpointRecordOf(c: ReadBundle['checkpoints'][number]): CheckpointRecord {
+  return { jws: c.jws, columns: { n: c.n, anchorKey: c.anchorKey } }
+}
+
+/**
+ * The problem when the unsigned `manifest.json` (what a person or a tool reads) says anything
+ * but the signed manifest (what verification trusts).
+ */
+function manifestCopyProblem(claimed: unknown, signed: BundleManifest): AuditProblem | undefined {
+  let same = false
+  try {
+    same = canonicalJson(claimed) === canonicalJson(signed)
+  } catch {
+    // Not plain JSON data: not the signed manifest either.
+  }
+  if (same) return undefined
+  return {
+    kind: 'manifest-altered',
+    seq: Number.isSafeInteger(signed.fromSeq) && signed.fromSeq > 0 ? signed.fromSeq : 1,
+    message: 'manifest.json differs from the signed manifest (manifest.jws)',
+  }
+}
+
 /** A zip file opened for reading single entries, whole or as a stream. */
 interface OpenZip {
-  has(name: string): boolean
-  read(name: string): Promise<Buffer>
-  stream(name: string): Promise<Readable>
+  read(name: EntryName): Promise<Buffer>
+  stream(name: EntryName): Promise<Readable>
   close(): void
 }
 
-async function openZip(path: string): Promise<OpenZip> {
+/**
+ * Opens a bundle's zip and indexes its entries, refusing before anything is decompressed a
+ * zip with too many entries, a repeated or missing entry, an entry that declares more than
+ * it may hold, or entries that together declare more than `maxBytes`. yauzl checks while
+ * reading that no entry yields more (or less) than it declares, so a zip bomb ends at its
+ * declared size.
+ */
+async function openZip(path: string, maxBytes: number): Promise<OpenZip> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (error, file) =>
-      error ? reject(bundleInvalid(`'${path}' is not a readable zip file`, error)) : resolve(file),
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true },
+      (error, file) =>
+        error ? reject(bundleInvalid(`'${path}' is not a readable zip file`, error)) : resolve(file),
     ),
   )
   const entries = new Map<string, yauzl.Entry>()
   try {
+    if (zip.entryCount > MAX_ZIP_ENTRIES) {
+      throw bundleInvalid(
+        `'${path}' holds ${zip.entryCount} entries; an audit bundle holds ${ENTRIES.length} (at most ${MAX_ZIP_ENTRIES} are read)`,
+      )
+    }
+    let total = 0
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (error) => reject(bundleInvalid(`'${path}' is a damaged zip file`, error)))
       zip.on('end', () => resolve())
       zip.on('entry', (entry: yauzl.Entry) => {
-        if ((ENTRIES as readonly string[]).includes(entry.fileName)) entries.set(entry.fileName, entry)
+        const name = entry.fileName
+        if (!(ENTRIES as readonly string[]).includes(name)) return zip.readEntry()
+        // Two entries of one name would let a zip tool show one and the verifier read the other.
+        if (entries.has(name)) return reject(bundleInvalid(`'${path}' holds ${name} more than once`))
+        const limit = name.endsWith('.jsonl') ? maxBytes : MAX_SMALL_ENTRY_BYTES
+        total += entry.uncompressedSize
+        if (entry.uncompressedSize > limit || total > maxBytes) {
+          return reject(
+            bundleInvalid(
+              `'${path}': ${name} declares ${entry.uncompressedSize} bytes; allowed: ${name.endsWith('.jsonl') ? '' : `at most ${limit} for this entry and `}at most ${maxBytes} for the whole bundle (maxBytes)`,
+            ),
+          )
+        }
+        entries.set(name, entry)
         zip.readEntry()
       })
       zip.readEntry()
     })
+    for (const name of ENTRIES) {
+      if (!entries.has(name))
+        throw bundleInvalid(`'${path}' has no ${name}; an audit bundle holds ${ENTRIES.join(', ')}`)
+    }
   } catch (error) {
     zip.close()
     throw error
   }
-  const stream = (name: string) =>
+  const stream = (name: EntryName) =>
     new Promise<Readable>((resolve, reject) =>
       zip.openReadStream(entries.get(name)!, (error, s) =>
         error ? reject(bundleInvalid(`'${path}': cannot read ${name}`, error)) : resolve(s),
       ),
     )
   return {
-    has: (name) => entries.has(name),
     stream,
     read: async (name) => {
       const chunks: Buffer[] = []

@@ -9,6 +9,11 @@ export const CHECKPOINT_JWS_TYPE = 'cw-audit-checkpoint'
 /** The JWS `typ` of a bundle manifest. */
 export const MANIFEST_JWS_TYPE = 'cw-audit-manifest'
 
+/** The object key of checkpoint `n`'s anchor (also listed next to it in a bundle). */
+export function anchorKey(tenantId: string, n: number): string {
+  return `audit/${tenantId}/checkpoints/${String(n).padStart(12, '0')}.jws`
+}
+
 /**
  * The checkpoint format written now. Version 2 signs a version 2 Merkle root (leaves of
  * up to 16 chain hashes); version 1 checkpoints (a leaf per chain hash) stay valid.

@@ -18,6 +18,7 @@ import type { Logger } from '../logger.js'
 import type { Lease, LeaseManager } from '../store/lease-manager.js'
 import { GENESIS_HASH, chainHash } from './audit-chain.js'
 import {
+  anchorKey,
   CHECKPOINT_JWS_TYPE,
   CHECKPOINT_VERSION,
   jwsSignature,
@@ -372,10 +373,7 @@ export class AuditCheckpointer {
   }
 }
 
-/** The object key of checkpoint `n`'s anchor. */
-export function anchorKey(tenantId: string, n: number): string {
-  return `audit/${tenantId}/checkpoints/${String(n).padStart(12, '0')}.jws`
-}
+export { anchorKey }
 
 /** True when a put failed because the bucket has no Object Lock (S3 answers 400 InvalidRequest). */
 function lockUnsupported(error: unknown): boolean {

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
+import { GLOBAL_AUDIT_TENANT_ID } from '../lib/tenant-id.js'
 import { CALL_EVENT_PII_FIELDS, SECRET_FIELDS } from '../logger.js'
 import type { SqlDialect } from '../store/database.js'
 import { insertIfAbsent, isDuplicateKeyError, retryOnLockConflict } from '../store/dialect-helpers.js'
@@ -30,10 +31,22 @@ import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
 import { canonicalEventFrom, canonicalEventParts, type CanonicalEventParts } from './canonical-json.js'
 import { prepareAuditEvent } from './validate-audit-event.js'
 
+/**
+ * Whether a tenant is registered (`TenantRegistry.isRegistered`): audit trails exist only for
+ * registered tenants and the global trail. `db`, when given, is the connection to read on (a
+ * caller's transaction on SQLite, whose only connection it holds).
+ */
+export type AuditTenantCheck = (tenantId: string, db?: Kysely<any>) => boolean | PromiseLike<boolean>
+
 /** Options of {@link AuditLog}. */
 export interface AuditLogOptions {
   readonly db: Kysely<any>
   readonly dialect: SqlDialect
+  /**
+   * Refuses events of tenants it does not know (`ERR_TENANT_INVALID`), except those of the
+   * global trail (`system`). Asked on every append: answer from a cache where possible.
+   */
+  readonly isRegistered: AuditTenantCheck
   /** @defaultValue the system clock */
   readonly clock?: Clock
   /**
@@ -129,6 +142,7 @@ export class AuditLog implements AuditSink {
   readonly #clock: Clock
   readonly #redact: ReadonlySet<string>
   readonly #maxBatch: number
+  readonly #isRegistered: AuditTenantCheck
   readonly #queues = new Map<string, TenantQueue>()
   readonly #knownHeads = new Set<string>()
   readonly #lastWritten = new Map<string, KnownHead>()
@@ -138,6 +152,9 @@ export class AuditLog implements AuditSink {
     this.#db = options.db
     this.#dialect = options.dialect
     this.#clock = options.clock ?? systemClock
+    if (typeof options.isRegistered !== 'function')
+      throw new TypeError('isRegistered must be a function (tenant id) => boolean')
+    this.#isRegistered = options.isRegistered
     this.#redact = new Set([...SECRET_FIELDS, ...CALL_EVENT_PII_FIELDS, ...(options.redactFields ?? [])])
     const maxBatch = options.maxBatch ?? 1000
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) {
@@ -148,11 +165,16 @@ export class AuditLog implements AuditSink {
 
   /**
    * Records one event. Resolves once it is durable, with its sequence number and hash;
-   * rejects (and records nothing) for a malformed event (`ERR_AUDIT_EVENT_INVALID`) or when
-   * the database fails.
+   * rejects (and records nothing) for a malformed event (`ERR_AUDIT_EVENT_INVALID`), an
+   * unregistered tenant (`ERR_TENANT_INVALID`) or when the database fails.
    */
   async append(event: AuditEventInput, options: AppendOptions = {}): Promise<AppendResult> {
     const body = bodyOf(prepareAuditEvent(event, this.#redact))
+    // On SQLite a caller's transaction holds the only connection: the check reads through it.
+    await this.assertRegistered(
+      body.tenantId,
+      options.trx !== undefined && this.#dialect !== 'mysql' ? options.trx : undefined,
+    )
     if (options.trx !== undefined) {
       await this.#ensureHead(body.tenantId, options.trx)
       const [result] = await this.#write(options.trx, body.tenantId, [body])
@@ -171,6 +193,22 @@ export class AuditLog implements AuditSink {
         setImmediate(() => void this.#drain(body.tenantId, queue))
       }
     })
+  }
+
+  /**
+   * Resolves when `tenantId` may have an audit trail (a registered tenant, or the global
+   * trail); throws `ERR_TENANT_INVALID` otherwise.
+   *
+   * @internal
+   */
+  async assertRegistered(tenantId: string, db?: Kysely<any>): Promise<void> {
+    if (tenantId === GLOBAL_AUDIT_TENANT_ID) return
+    const known = this.#isRegistered(tenantId, db)
+    if (known === true || (known !== false && (await known))) return
+    throw new CallwardenError(
+      'ERR_TENANT_INVALID',
+      `no tenant '${tenantId}': audit trails exist for registered tenants and the global trail '${GLOBAL_AUDIT_TENANT_ID}' only`,
+    )
   }
 
   /** Resolves when every queued append has been written (or has failed). */

@@ -32,7 +32,14 @@ import {
 } from './audit-checkpointer.js'
 import { MANIFEST_JWS_TYPE, checkpointVersion, type StoredCheckpoint } from './audit-checkpoint.js'
 import { AuditKeys, type AuditJwks, type AuditKeySource } from './audit-keys.js'
-import { AuditLog, lockHead, type AppendOptions, type AppendResult, type ChainHead } from './audit-log.js'
+import {
+  AuditLog,
+  lockHead,
+  type AppendOptions,
+  type AppendResult,
+  type AuditTenantCheck,
+  type ChainHead,
+} from './audit-log.js'
 import { PROOF_TYPE, type InclusionProof } from './audit-proof.js'
 import { AUDIT_TABLES, tenantDb } from './audit-tables.js'
 import {
@@ -49,6 +56,12 @@ import { MERKLE_LEAF_SPAN, merklePath, merkleSpanLeaves } from './merkle-tree.js
 export interface AuditTrailOptions {
   readonly db: Kysely<any>
   readonly dialect: SqlDialect
+  /**
+   * Whether a tenant is registered; every call naming another tenant (but the global trail,
+   * `system`) is refused with `ERR_TENANT_INVALID`. Pass the tenant registry's cached read,
+   * `(id, db) => tenants.isRegistered(id, db)`: it is asked on every append.
+   */
+  readonly isRegistered: AuditTenantCheck
   readonly leases: LeaseManager
   /** Where checkpoint anchors go; none when absent. */
   readonly anchors?: BlobStore
@@ -169,6 +182,7 @@ export class AuditTrail implements AuditSink {
     this.log = new AuditLog({
       db: options.db,
       dialect: options.dialect,
+      isRegistered: options.isRegistered,
       clock: this.#clock,
       ...(options.redactFields === undefined ? {} : { redactFields: options.redactFields }),
       ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
@@ -205,17 +219,17 @@ export class AuditTrail implements AuditSink {
   }
 
   /** The head of a tenant's chain. */
-  head(tenantId: string): Promise<ChainHead> {
-    assertTenantId(tenantId)
+  async head(tenantId: string): Promise<ChainHead> {
+    await this.#assertTrail(tenantId)
     return this.log.head(tenantId)
   }
 
   /** Signs (and anchors) the checkpoints due for a tenant; `force` signs whatever is pending. */
-  checkpoint(
+  async checkpoint(
     tenantId: string,
     options: { force?: boolean; signal?: AbortSignal } = {},
   ): Promise<CheckpointRunResult> {
-    assertTenantId(tenantId)
+    await this.#assertTrail(tenantId)
     return this.checkpointer.run(tenantId, options)
   }
 
@@ -231,7 +245,7 @@ export class AuditTrail implements AuditSink {
 
   /** Tenant checkpoints as stored, in number order. */
   async checkpoints(tenantId: string): Promise<StoredCheckpoint[]> {
-    assertTenantId(tenantId)
+    await this.#assertTrail(tenantId)
     const rows = await tenantDb(this.#db, tenantId)
       .selectFrom(AUDIT_TABLES.checkpoints)
       .selectAll()
@@ -247,7 +261,7 @@ export class AuditTrail implements AuditSink {
    */
   async query(filter: AuditQuery): Promise<AuditPage> {
     if (filter === null || typeof filter !== 'object') throw new TypeError('query needs a filter object')
-    assertTenantId(filter.tenantId)
+    await this.#assertTrail(filter.tenantId)
     const limit = filter.limit ?? 100
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw queryInvalid('limit', 'a whole number from 1 to 1000')
@@ -335,7 +349,8 @@ export class AuditTrail implements AuditSink {
    */
   async verify(options: { tenantId: string }): Promise<AuditVerifyReport> {
     const tenantId = options?.tenantId
-    assertTenantId(tenantId)
+    // An unknown tenant has no trail to call intact.
+    await this.#assertTrail(tenantId)
     const db = tenantDb(this.#db, tenantId)
     const head = await this.log.head(tenantId)
     const rows = await db
@@ -352,6 +367,9 @@ export class AuditTrail implements AuditSink {
         toSeq: Number(r.to_seq),
         headHash: String(r.head_hash),
         merkleRoot: String(r.merkle_root),
+        kid: String(r.kid),
+        createdAt: Number(r.created_at),
+        anchorKey: r.anchor_key == null ? null : String(r.anchor_key),
       },
     }))
     const extra: AuditProblem[] = []
@@ -417,7 +435,7 @@ export class AuditTrail implements AuditSink {
     by?: AuditActor
   }): Promise<AuditBundleExport> {
     const tenantId = options?.tenantId
-    assertTenantId(tenantId)
+    await this.#assertTrail(tenantId)
     await this.append({
       tenantId,
       actor: options.by ?? SYSTEM,
@@ -494,7 +512,7 @@ export class AuditTrail implements AuditSink {
    */
   async prove(options: { tenantId: string; seq: number }): Promise<InclusionProof> {
     const tenantId = options?.tenantId
-    assertTenantId(tenantId)
+    await this.#assertTrail(tenantId)
     const seq = options.seq
     if (!Number.isSafeInteger(seq) || seq < 1)
       throw new TypeError(`seq must be a positive whole number, got ${String(seq)}`)
@@ -580,7 +598,7 @@ export class AuditTrail implements AuditSink {
     by?: AuditActor
   }): Promise<AuditPurgeResult> {
     const tenantId = options?.tenantId
-    assertTenantId(tenantId)
+    await this.#assertTrail(tenantId)
     const cutoff =
       options.olderThan ?? new Date(this.#clock.now().getTime() - this.#retentionDays * 86_400_000)
     const lease = await this.#leases.tryAcquire(`audit-retention:${tenantId}`, 60_000)
@@ -659,6 +677,12 @@ export class AuditTrail implements AuditSink {
     await this.log.flush()
   }
 
+  /** Refuses a malformed id, and one that names neither a registered tenant nor the global trail. */
+  async #assertTrail(tenantId: unknown): Promise<void> {
+    assertTenantId(tenantId)
+    await this.log.assertRegistered(tenantId)
+  }
+
   async *#eventRows(tenantId: string, fromSeq: number, toSeq: number): AsyncGenerator<Record<string, any>[]> {
     const db = tenantDb(this.#db, tenantId)
     let next = fromSeq
@@ -702,6 +726,12 @@ export class AuditTrail implements AuditSink {
   }
 }
 
+/**
+ * An event row as verification sees it. Every stored column is either hashed (`body`), the
+ * chain itself (`hash`), the key it was read by (`tenant_id`), or a copy of a field of the
+ * body, compared with it here (`seq` included: rows are read in `seq` order, so a changed
+ * number on the last row would otherwise pass).
+ */
 function recordOf(row: Record<string, any>, tenantId: string): ChainRecord {
   let seq: number | undefined
   let columnsOk = true
@@ -710,6 +740,7 @@ function recordOf(row: Record<string, any>, tenantId: string): ChainRecord {
     seq = Number.isSafeInteger(e.seq) ? e.seq : Number.NaN
     columnsOk =
       e.tenantId === tenantId &&
+      e.seq === Number(row.seq) &&
       e.id === row.id &&
       Date.parse(e.time) === Number(row.time) &&
       e.actor?.id === row.actor_id &&

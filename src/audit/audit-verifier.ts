@@ -16,7 +16,8 @@
  * - `checkpoint-altered` — a checkpoint's signature does not match its content, or its stored
  *   columns do not match what it signed;
  * - `checkpoint-missing` — a checkpoint number is skipped, or a checkpoint's link to the
- *   previous one's signature is broken.
+ *   previous one's signature is broken;
+ * - `manifest-altered` — (bundle) the unsigned `manifest.json` differs from the signed manifest.
  *
  * Events after the last checkpoint are protected by their chain only (and, in a bundle, by
  * the signed manifest) until the next checkpoint signs them.
@@ -25,6 +26,7 @@
  */
 import { chainHash } from './audit-chain.js'
 import {
+  anchorKey,
   asCheckpointPayload,
   CHECKPOINT_JWS_TYPE,
   jwsSignature,
@@ -43,6 +45,7 @@ export const AUDIT_DAMAGE_KINDS = [
   'checkpoint-forged',
   'checkpoint-altered',
   'checkpoint-missing',
+  'manifest-altered',
 ] as const
 /** One kind of damage. */
 export type AuditDamageKind = (typeof AUDIT_DAMAGE_KINDS)[number]
@@ -94,11 +97,28 @@ export interface ChainRecord {
   readonly columnsOk?: boolean
 }
 
+/**
+ * What is stored next to a checkpoint's JWS (database columns, or the fields of a bundle's
+ * `checkpoints.jsonl` line): copies of what it signed, each checked against it.
+ *
+ * @internal
+ */
+export interface CheckpointColumns extends Partial<
+  Pick<CheckpointPayload, 'n' | 'fromSeq' | 'toSeq' | 'headHash' | 'merkleRoot'>
+> {
+  /** The signing key's id (the JWS header's `kid`). */
+  readonly kid?: string
+  /** When it was signed, in milliseconds (the payload's `issuedAt`). */
+  readonly createdAt?: number
+  /** Where it is anchored: `null`, or {@link anchorKey} of its tenant and number. */
+  readonly anchorKey?: string | null
+}
+
 /** One checkpoint as verification sees it. @internal */
 export interface CheckpointRecord {
   readonly jws: string
-  /** The stored columns, when the checkpoint comes from the database. */
-  readonly columns?: Pick<CheckpointPayload, 'n' | 'fromSeq' | 'toSeq' | 'headHash' | 'merkleRoot'>
+  /** The stored copies of what it signed. */
+  readonly columns?: CheckpointColumns
 }
 
 /** What {@link verifyChain} is given. @internal */
@@ -291,12 +311,12 @@ async function checkCheckpoints(
         checkpoint: n,
         message: `checkpoint ${n} is signed for tenant '${payload.tenantId}'`,
       })
-    } else if (record.columns !== undefined && !sameColumns(record.columns, payload)) {
+    } else if (record.columns !== undefined && !sameColumns(record.columns, payload, result.kid)) {
       problems.push({
         kind: 'checkpoint-altered',
         seq: at,
         checkpoint: n,
-        message: `checkpoint ${n}: the stored columns differ from what it signed`,
+        message: `checkpoint ${n}: what is stored next to it differs from what it signed`,
       })
     } else if (
       payload.n > 1 &&
@@ -395,8 +415,24 @@ function classify(
   for (let i = 0; i < seqs.length; i++) {
     const s = seqs[i]!
     if (s === e && s <= last && counts.get(s) === 1) {
-      if (linkOk[i] === 0)
+      if (linkOk[i] === 0) {
+        // The events before this one link, yet a signed range that begins before it does not
+        // match: stored hashes before it were rewritten too. A signed root commits to its
+        // range only as a whole, so the damage is known to begin no later than the range.
+        if (
+          mismatch !== undefined &&
+          mismatch.fromSeq < s &&
+          mismatch.fromSeq >= input.startSeq &&
+          !matchesWithRelinkedTail(input, mismatch, i)
+        ) {
+          return {
+            kind: 'event-modified',
+            seq: mismatch.fromSeq,
+            message: `event ${s} does not match its hash, and events ${mismatch.fromSeq}..${s - 1} before it, which link, do not match signed checkpoint ${mismatch.n}: the chain was rewritten from within that range`,
+          }
+        }
         return { kind: 'event-modified', seq: s, message: `event ${s} does not match its hash` }
+      }
       e += 1
       continue
     }
@@ -440,6 +476,25 @@ function classify(
   }
 }
 
+/**
+ * True when checkpoint `c` matches the events if the stored hashes from position `i` on are
+ * replaced by the ones their content links to: then the events are as signed and only
+ * stored hashes from `i` on were overwritten, so the damage begins at `i`.
+ */
+function matchesWithRelinkedTail(input: ChainInput, c: CheckpointPayload, i: number): boolean {
+  const records = input.records
+  const start = c.fromSeq - input.startSeq
+  const end = c.toSeq - input.startSeq
+  if (start < 0 || i <= start || end >= records.length) return false
+  const leaves: string[] = []
+  let prev = records[i - 1]!.hash
+  for (let k = start; k <= end; k++) {
+    if (k < i) leaves.push(records[k]!.hash)
+    else leaves.push((prev = chainHash(prev, records[k]!.canonical)))
+  }
+  return leaves[leaves.length - 1] === c.headHash && checkpointMerkleRoot(leaves, c.v) === c.merkleRoot
+}
+
 // An event's canonical JSON starts with its first member, `action`.
 const PURGE_RUN_PREFIX = '{"action":"purge.run",'
 
@@ -480,13 +535,18 @@ function seqOf(record: ChainRecord): number {
   return record.seq
 }
 
-function sameColumns(columns: NonNullable<CheckpointRecord['columns']>, payload: CheckpointPayload): boolean {
+/** True when every stored copy present in `columns` equals what the checkpoint signed. */
+function sameColumns(columns: CheckpointColumns, payload: CheckpointPayload, kid: string): boolean {
+  const same = <T>(stored: T | undefined, signed: T) => stored === undefined || stored === signed
   return (
-    columns.n === payload.n &&
-    columns.fromSeq === payload.fromSeq &&
-    columns.toSeq === payload.toSeq &&
-    columns.headHash === payload.headHash &&
-    columns.merkleRoot === payload.merkleRoot
+    same(columns.n, payload.n) &&
+    same(columns.fromSeq, payload.fromSeq) &&
+    same(columns.toSeq, payload.toSeq) &&
+    same(columns.headHash, payload.headHash) &&
+    same(columns.merkleRoot, payload.merkleRoot) &&
+    same(columns.kid, kid) &&
+    same(columns.createdAt, Date.parse(payload.issuedAt)) &&
+    (columns.anchorKey == null || columns.anchorKey === anchorKey(payload.tenantId, payload.n))
   )
 }
 

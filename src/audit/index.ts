@@ -23,9 +23,12 @@ export {
 export { GENESIS_HASH, chainHash, eventHash } from './audit-chain.js'
 export {
   BUNDLE_VERSION,
+  DEFAULT_BUNDLE_MAX_BYTES,
+  MAX_BUNDLE_LINE_BYTES,
   readBundle,
   verifyBundle,
   type BundleManifest,
+  type BundleReadOptions,
   type BundleVerifyReport,
   type ReadBundle,
   type VerifyBundleOptions,
@@ -59,6 +62,7 @@ export {
   type AppendOptions,
   type AppendResult,
   type AuditLogOptions,
+  type AuditTenantCheck,
   type ChainHead,
 } from './audit-log.js'
 export { PROOF_TYPE, verifyInclusionProof, type InclusionProof, type ProofVerdict } from './audit-proof.js'

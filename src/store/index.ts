@@ -51,7 +51,9 @@ export {
   type CoreTenantTable,
 } from './tenant-tables.js'
 export {
+  GLOBAL_AUDIT_TENANT_ID,
   PROTECTION_MODES,
+  RESERVED_TENANT_IDS,
   TENANT_STATUSES,
   TenantRegistry,
   assertTenantId,

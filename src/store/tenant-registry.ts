@@ -8,10 +8,15 @@ import type { Kysely } from 'kysely'
 import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
 import { insertIfAbsent } from './dialect-helpers.js'
-import { assertTenantId } from '../lib/tenant-id.js'
+import {
+  assertNewTenantId,
+  assertTenantId,
+  GLOBAL_AUDIT_TENANT_ID,
+  RESERVED_TENANT_IDS,
+} from '../lib/tenant-id.js'
 import { millisecondsOption } from '../lib/milliseconds.js'
 
-export { assertTenantId }
+export { assertTenantId, GLOBAL_AUDIT_TENANT_ID, RESERVED_TENANT_IDS }
 
 /** Tenant lifecycle states. After termination data is kept 15 days, then deleted. */
 export const TENANT_STATUSES = ['active', 'suspended', 'terminated'] as const
@@ -106,9 +111,9 @@ export class TenantRegistry {
     this.#timer = options.timer ?? (() => performance.now())
   }
 
-  /** Creates a tenant; `ERR_TENANT_INVALID` if the id is malformed or taken. */
+  /** Creates a tenant; `ERR_TENANT_INVALID` if the id is malformed, reserved (`system`) or taken. */
   async create(input: NewTenant): Promise<Tenant> {
-    assertTenantId(input.id)
+    assertNewTenantId(input.id)
     const defaultRegion = input.defaultRegion ?? 'CN'
     const allowedRegions = input.allowedRegions ?? [defaultRegion]
     for (const region of [defaultRegion, ...allowedRegions]) {
@@ -181,6 +186,28 @@ export class TenantRegistry {
     if (this.#recent.size >= MAX_RECENT_TENANTS) this.#recent.clear()
     this.#recent.set(id, { tenant, readAt })
     return tenant
+  }
+
+  /**
+   * Whether `id` names a tenant, for hot paths such as the audit trail's appends: answered
+   * at once from {@link findRecent}'s recent reads when it can, otherwise read (through `db`
+   * when given: a caller's transaction, which on SQLite holds the only connection).
+   *
+   * @example
+   * ```ts
+   * new AuditTrail({ ...options, isRegistered: (id, db) => tenants.isRegistered(id, db) })
+   * ```
+   */
+  isRegistered(id: string, db?: Kysely<any>): boolean | Promise<boolean> {
+    const hit = this.recentlyRead(id)
+    if (hit !== undefined) return hit.tenant !== undefined
+    if (db === undefined) return this.findRecent(id).then((tenant) => tenant !== undefined)
+    return db
+      .selectFrom('cw_tenants')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst()
+      .then((row) => row !== undefined)
   }
 
   /** The tenant; `ERR_TENANT_INVALID` if there is none. */

@@ -37,6 +37,8 @@ describe('audit checkpoint anchors on radosgw', () => {
       dialect: database.dialect,
       leases: new LeaseManager(database.db, { owner: `anchor-${randomBytes(3).toString('hex')}` }),
       anchors,
+      // Lower-level tests of the trail: every tenant id counts as registered.
+      isRegistered: () => true,
       keys: { signingKey: await signingJwk() },
       anchor: { lockMode: 'COMPLIANCE', retentionDays: 1 },
     })

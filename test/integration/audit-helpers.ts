@@ -12,6 +12,7 @@ import type { BlobStore } from '../../src/blob/blob-store.js'
 import type { Clock } from '../../src/clock.js'
 import { AuditTrail } from '../../src/audit/audit-trail.js'
 import type { AuditEventInput } from '../../src/audit/audit-event.js'
+import type { AuditTenantCheck } from '../../src/audit/audit-log.js'
 import type { Database } from '../../src/store/database.js'
 import { LeaseManager } from '../../src/store/lease-manager.js'
 import { migrate } from '../../src/store/migrations/migrate.js'
@@ -31,6 +32,8 @@ export async function openTrail(
     everyEvents?: number
     clock?: Clock
     lockIfSupported?: boolean
+    /** @defaultValue every tenant id counts as registered (these tests need no tenant registry) */
+    isRegistered?: AuditTenantCheck
   } = {},
 ): Promise<AuditTrail> {
   await migrate(database, { referenceSchema: false })
@@ -39,6 +42,7 @@ export async function openTrail(
     db,
     dialect: database.dialect,
     leases: new LeaseManager(db, { owner: `test-${randomBytes(3).toString('hex')}` }),
+    isRegistered: options.isRegistered ?? (() => true),
     ...(options.anchors === undefined ? {} : { anchors: options.anchors }),
     keys: { signingKey: options.key ?? (await signingJwk()) },
     checkpoint: { everyEvents: options.everyEvents ?? 10, intervalSeconds: 3600 },
@@ -86,10 +90,14 @@ export async function readZip(path: string): Promise<Map<string, string>> {
   return out
 }
 
-/** Writes entries as a zip. */
-export async function writeZip(path: string, entries: Map<string, string>): Promise<void> {
+/** Writes entries as a zip; `extra` entries follow, and may repeat a name. */
+export async function writeZip(
+  path: string,
+  entries: Map<string, string>,
+  extra: readonly (readonly [string, string])[] = [],
+): Promise<void> {
   const zip = new yazl.ZipFile()
-  for (const [name, text] of entries) zip.addBuffer(Buffer.from(text), name)
+  for (const [name, text] of [...entries, ...extra]) zip.addBuffer(Buffer.from(text), name)
   zip.end()
   await pipeline(zip.outputStream, createWriteStream(path))
 }

@@ -10,6 +10,7 @@ import { openDatabase, type Database } from '../../src/store/database.js'
 import type { AuditTrail } from '../../src/audit/audit-trail.js'
 import { freshMysqlDatabase } from './services.js'
 import { openTrail } from './audit-helpers.js'
+import { TenantRegistry } from '../../src/store/tenant-registry.js'
 
 const run = promisify(execFile)
 const worker = fileURLToPath(new URL('../fixtures/audit-appender.ts', import.meta.url))
@@ -23,6 +24,8 @@ describe('audit appends from several processes on MariaDB', () => {
     fresh = await freshMysqlDatabase()
     database = openDatabase(fresh.url, { poolSize: 2 })
     trail = await openTrail(database, { everyEvents: 1000 })
+    // The appending processes ask the tenant registry, as createCallwarden() wires it.
+    await new TenantRegistry(database.db).create({ id: 'shared', name: 'Shared' })
   })
 
   afterAll(async () => {

@@ -195,6 +195,75 @@ for (const stack of STACKS) {
       })
     }
 
+    // Every stored column of an event row that copies a field of its body, and the hash.
+    const columnEdits: Record<string, (r: Record<string, any>) => unknown> = {
+      id: () => '00000000-0000-7000-8000-000000000000',
+      time: (r) => Number(r.time) + 1,
+      actor_id: () => 'someone-else',
+      actor_role: () => 'admin',
+      action: () => 'blacklist.remove',
+      target_type: () => 'recording',
+      target_id: () => 'call-999',
+      outcome: () => 'failure',
+      hash: () => 'a'.repeat(64),
+    }
+    for (const [column, value] of Object.entries(columnEdits)) {
+      for (const [at, p] of [
+        ['middle', 15],
+        ['end', EVENTS],
+      ] as const) {
+        cases.push({
+          kind: `column ${column}`,
+          at,
+          expect: { kind: 'event-modified', seq: p },
+          apply: async (t) => {
+            await db
+              .updateTable('cw_audit_events')
+              .set({ [column]: value(await row(t, p)) })
+              .where('tenant_id', '=', t)
+              .where('seq', '=', p)
+              .execute()
+          },
+        })
+      }
+    }
+    cases.push({
+      kind: 'column seq',
+      at: 'end',
+      expect: { kind: 'event-modified', seq: EVENTS },
+      apply: (t) => setSeq(t, EVENTS, 1000).then(() => undefined),
+    })
+    // What is stored next to a checkpoint's JWS, beyond the columns checked already.
+    const checkpointEdits: Record<string, (c: Record<string, any>) => unknown> = {
+      kid: () => 'another-key',
+      created_at: (c) => Number(c.created_at) - 1,
+      anchor_key: (c) => String(c.anchor_key).replace('000000000002', '000000000003'),
+      head_hash: () => 'b'.repeat(64),
+      to_seq: (c) => Number(c.to_seq) - 1,
+    }
+    for (const [column, value] of Object.entries(checkpointEdits)) {
+      cases.push({
+        kind: `checkpoint column ${column}`,
+        at: 'middle',
+        expect: { kind: 'checkpoint-altered', seq: 11 },
+        apply: async (t) => {
+          const c = await db
+            .selectFrom('cw_audit_checkpoints')
+            .selectAll()
+            .where('tenant_id', '=', t)
+            .where('n', '=', 2)
+            .executeTakeFirstOrThrow()
+          expect(c.anchor_key).not.toBeNull()
+          await db
+            .updateTable('cw_audit_checkpoints')
+            .set({ [column]: value(c) })
+            .where('tenant_id', '=', t)
+            .where('n', '=', 2)
+            .execute()
+        },
+      })
+    }
+
     it('an untouched chain verifies', async () => {
       for (let i = 0; i < EVENTS; i++) await trail.append(event('intact', i))
       await trail.checkpoint('intact', { force: true })
@@ -209,6 +278,42 @@ for (const stack of STACKS) {
       const report = await trail.verify({ tenantId: tenant })
       expect(report.ok).toBe(false)
       expect(report.firstBad).toEqual(c.expect)
+    })
+
+    // Rewrites that keep every link but the signed roots: a root commits to its range as a
+    // whole, so the damage is reported no later than the first rewritten event, within its range.
+    const rewrite = async (t: string, from: number, through: number) => {
+      let prev = String((await row(t, from - 1)).hash)
+      for (let s = from; s <= through; s++) {
+        const r = await row(t, s)
+        const body =
+          s === from ? String(r.body).replace('"outcome":"success"', '"outcome":"failure"') : String(r.body)
+        const hash = chainHash(prev, body)
+        await db
+          .updateTable('cw_audit_events')
+          .set({ body, hash, ...(s === from ? { outcome: 'failure' } : {}) })
+          .where('tenant_id', '=', t)
+          .where('seq', '=', s)
+          .execute()
+        prev = hash
+      }
+      if (through === EVENTS) {
+        await db.updateTable('cw_audit_heads').set({ last_hash: prev }).where('tenant_id', '=', t).execute()
+      }
+    }
+    it.each([
+      ['one event re-hashed', 15],
+      ['the chain re-hashed from an event to the head', EVENTS],
+    ] as const)('reports %s no later than that event', async (name, through) => {
+      const tenant = `t-rewrite-${through}`
+      await Promise.all(Array.from({ length: EVENTS }, (_, i) => trail.append(event(tenant, i))))
+      await trail.checkpoint(tenant, { force: true })
+      await rewrite(tenant, 15, through)
+      const report = await trail.verify({ tenantId: tenant })
+      expect(report.ok, name).toBe(false)
+      expect(report.firstBad?.kind).toBe('event-modified')
+      expect(report.firstBad!.seq).toBeGreaterThanOrEqual(11)
+      expect(report.firstBad!.seq).toBeLessThanOrEqual(15)
     })
   })
 }
@@ -251,6 +356,7 @@ describe('tamper matrix on a bundle, offline', () => {
     expect: { kind: string; seq: number }
     events?: (l: string[]) => string[]
     checkpoints?: (l: string[]) => Promise<string[]>
+    manifest?: (m: Record<string, unknown>) => void
   }[] = []
   for (const [at, p] of [
     ['start', 1],
@@ -317,6 +423,44 @@ describe('tamper matrix on a bundle, offline', () => {
     })
   }
 
+  // Copies of signed data stored unsigned in the bundle: each is checked against what was signed.
+  const hashAt = (l: string) => (JSON.parse(l) as { hash: string }).hash
+  cases.push({
+    name: 'hash overwritten at middle',
+    expect: { kind: 'event-modified', seq: 15 },
+    events: (l) => edit(l, (c) => (c[14] = c[14]!.replace(hashAt(c[14]!), 'a'.repeat(64)))),
+  })
+  for (const [field, value] of [
+    ['toSeq', 1000],
+    ['tenantId', 'other'],
+    ['purgedThroughSeq', 5],
+  ] as const) {
+    cases.push({
+      name: `manifest.json ${field} altered`,
+      expect: { kind: 'manifest-altered', seq: 1 },
+      manifest: (m) => (m[field] = value),
+    })
+  }
+  const checkpointField = (n: number, f: (c: Record<string, unknown>) => void) => async (l: string[]) =>
+    edit(l, (c) => {
+      const line = JSON.parse(c[n - 1]!) as Record<string, unknown>
+      f(line)
+      c[n - 1] = JSON.stringify(line)
+    })
+  cases.push({
+    name: 'checkpoint n listed wrong',
+    expect: { kind: 'checkpoint-altered', seq: 11 },
+    checkpoints: checkpointField(2, (c) => (c.n = 3)),
+  })
+  cases.push({
+    name: 'checkpoint anchorKey listed wrong',
+    expect: { kind: 'checkpoint-altered', seq: 11 },
+    checkpoints: checkpointField(2, (c) => {
+      expect(c.anchorKey).toEqual(expect.stringContaining('000000000002'))
+      c.anchorKey = String(c.anchorKey).replace('000000000002', '000000000003')
+    }),
+  })
+
   it('the clean bundle verifies', async () => {
     expect(await verifyBundle(join(dir, 'clean.zip'), { jwks })).toMatchObject({
       ok: true,
@@ -334,10 +478,40 @@ describe('tamper matrix on a bundle, offline', () => {
     if (c.events) entries.set('events.jsonl', c.events(lines('events.jsonl')).join('\n') + '\n')
     if (c.checkpoints)
       entries.set('checkpoints.jsonl', (await c.checkpoints(lines('checkpoints.jsonl'))).join('\n') + '\n')
+    if (c.manifest) {
+      const m = JSON.parse(entries.get('manifest.json')!) as Record<string, unknown>
+      c.manifest(m)
+      entries.set('manifest.json', JSON.stringify(m, null, 2))
+    }
     const file = join(dir, `${name.replace(/ /g, '-')}.zip`)
     await writeZip(file, entries)
     const report = await verifyBundle(file, { jwks })
     expect(report.ok).toBe(false)
     expect(report.firstBad).toEqual(c.expect)
+  })
+
+  it('reports a chain re-hashed from an event on no later than that event', async () => {
+    const entries = new Map(clean)
+    const l = entries
+      .get('events.jsonl')!
+      .split('\n')
+      .filter((x) => x.length > 0)
+    let prev = hashAt(l[13]!)
+    for (let i = 14; i < l.length; i++) {
+      const { event: e } = JSON.parse(l[i]!) as { event: Record<string, unknown> }
+      const canonical = l[i]!.slice('{"event":'.length, l[i]!.length - ',"hash":"'.length - 66)
+      const body = i === 14 ? canonical.replace('"outcome":"success"', '"outcome":"failure"') : canonical
+      expect(JSON.parse(canonical)).toEqual(e)
+      prev = chainHash(prev, body)
+      l[i] = `{"event":${body},"hash":"${prev}"}`
+    }
+    entries.set('events.jsonl', l.join('\n') + '\n')
+    const file = join(dir, 'rehashed.zip')
+    await writeZip(file, entries)
+    const report = await verifyBundle(file, { jwks })
+    expect(report.ok).toBe(false)
+    expect(report.firstBad?.kind).toBe('event-modified')
+    expect(report.firstBad!.seq).toBeGreaterThanOrEqual(11)
+    expect(report.firstBad!.seq).toBeLessThanOrEqual(15)
   })
 })

@@ -126,6 +126,13 @@ describe('callwarden CLI', () => {
     expect(bad.stderr).toMatch(/^ERR_CONFIG_INVALID: --records/)
   })
 
+  it('audit verify of a tenant that does not exist fails instead of calling it intact', async () => {
+    const unknown = await cli(['audit', 'verify', '--tenant', 'nope'], { cwd })
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stdout).not.toMatch(/intact/)
+    expect(unknown.stderr).toMatch(/^ERR_TENANT_INVALID: /)
+  })
+
   it('audit: checkpoint, export, verify a bundle, prove, verify the proof, and report damage', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cw-cli-audit-'))
     const state = join(dir, '.callwarden')
@@ -142,6 +149,7 @@ describe('callwarden CLI', () => {
         { loadEnvironment: false },
       )
       try {
+        await cw.tenants.create({ id: 'acme', name: 'ACME' })
         for (let i = 0; i < 12; i += 1) {
           await cw.audit.append({
             tenantId: 'acme',
