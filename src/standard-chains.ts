@@ -126,7 +126,7 @@ export function createStandardChains(deps: {
     })
     if (first !== undefined) pipeline = pipeline.use(first)
     return pipeline
-      .use(validateCallEvent<E>())
+      .use(validateCallEvent<E>(eventType))
       .use(tenantStatus<E>(deps.tenants))
       .observe((decision) => {
         if (decision.verdict === 'allow' && !deps.observeAllows) return
@@ -145,13 +145,13 @@ export function createStandardChains(deps: {
   const regionOf = deps.policy.regionOf
   return {
     inbound: chain<InboundCall>('inbound').use(
-      blacklist<InboundCall>({ list: deps.policy.blacklist, regionOf }),
+      blacklist<InboundCall>({ direction: 'inbound', list: deps.policy.blacklist, regionOf }),
     ),
     outbound: chain<OutboundCall>('outbound')
       .use(dialByUid(deps.masking.protector))
       .use(numberChecks({ regionOf, blockSharedCost: deps.blockSharedCost }))
       .use(deps.policy.dncPolicy.middleware())
-      .use(blacklist<OutboundCall>({ list: deps.policy.blacklist, regionOf }))
+      .use(blacklist<OutboundCall>({ direction: 'outbound', list: deps.policy.blacklist, regionOf }))
       .use(
         callingHours({
           engine: deps.policy.callingHours.engine,

@@ -132,7 +132,9 @@ export interface PipelineOptions<E> {
   readonly clock?: Clock
   /**
    * The event type this pipeline carries. When set, `run()` accepts events without `type`
-   * (it is filled in) or without `callId` (a random one is generated).
+   * (it is filled in) or without `callId` (a random one is generated), and denies an event
+   * of any other type with `ERR_EVENT_INVALID` (`details.field: 'type'`) before any
+   * middleware runs.
    */
   readonly eventType?: CallEventBase['type']
   /**
@@ -279,6 +281,17 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     const run = new Run(event, this.#options.clock, decidedAt, options)
     let failure: Decision<E>['failure']
     try {
+      const eventType = this.#options.eventType
+      if (eventType !== undefined && event.type !== eventType) {
+        // A chain judges the parties of its own event type only: an outbound call posing as
+        // inbound would have its checks read the caller instead of the callee.
+        run.current = this.#options.name
+        run.context.deny(
+          'ERR_EVENT_INVALID',
+          `event field 'type' is invalid; allowed: '${eventType}' (the ${this.#options.name} pipeline's event type)`,
+          { field: 'type' },
+        )
+      }
       await run.dispatch(this.#middleware, 0)
     } catch (error) {
       if (error instanceof PipelineMisuse) run.misuse ??= error

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent } from './call-events.js'
+import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent, type CallEventType } from './call-events.js'
 import { eventInstant, guard, type Middleware } from './pipeline.js'
 import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
 
@@ -24,11 +24,17 @@ const REQUIRED_STRINGS: Record<CallEvent['type'], readonly string[]> = {
  * Returns what is wrong with `event`, or `undefined` when it is well-formed.
  * @internal
  */
-export function callEventProblem(event: unknown): { field: string; allowed: string } | undefined {
+export function callEventProblem(
+  event: unknown,
+  eventType?: CallEventType,
+): { field: string; allowed: string } | undefined {
   if (event === null || typeof event !== 'object') {
     return { field: '(event)', allowed: 'an object' }
   }
   const e = event as Record<string, unknown>
+  if (eventType !== undefined && e.type !== eventType) {
+    return { field: 'type', allowed: `'${eventType}'` }
+  }
   if (typeof e.type !== 'string' || !(CALL_EVENT_TYPES as readonly string[]).includes(e.type)) {
     return { field: 'type', allowed: `one of ${CALL_EVENT_TYPES.join(', ')}` }
   }
@@ -63,16 +69,23 @@ export function callEventProblem(event: unknown): { field: string; allowed: stri
 }
 
 /**
- * Denies malformed events with `ERR_EVENT_INVALID`. Put it first in a chain.
+ * Denies malformed events with `ERR_EVENT_INVALID`. Put it first in a chain. Give the
+ * chain's `eventType` to also deny events of any other type (a pipeline created with an
+ * `eventType` already does).
  *
  * @example
  * ```ts
- * const outbound = createPipeline<OutboundCall>().use(validateCallEvent())
+ * const outbound = createPipeline<OutboundCall>().use(validateCallEvent('outbound'))
  * ```
  */
-export function validateCallEvent<E extends CallEvent>(): Middleware<E> {
+export function validateCallEvent<E extends CallEvent>(eventType?: E['type']): Middleware<E> {
+  if (eventType !== undefined && !(CALL_EVENT_TYPES as readonly unknown[]).includes(eventType)) {
+    throw new TypeError(
+      `validateCallEvent() takes one of ${CALL_EVENT_TYPES.join(', ')}, got ${String(eventType)}`,
+    )
+  }
   return guard<E>(function validateCallEvent(ctx) {
-    const problem = callEventProblem(ctx.event)
+    const problem = callEventProblem(ctx.event, eventType)
     if (problem !== undefined) {
       ctx.deny(
         'ERR_EVENT_INVALID',

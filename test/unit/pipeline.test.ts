@@ -500,3 +500,35 @@ describe('validateCallEvent', () => {
     expect(decision.reasons[0]).toMatchObject({ code: 'ERR_EVENT_INVALID', details: { field } })
   })
 })
+
+describe('a chain accepts only its own event type', () => {
+  const inboundLike = {
+    type: 'inbound',
+    tenantId: 'acme',
+    callId: 'c-1',
+    caller: '+8613900000000',
+    callee: '+8613988888888',
+  }
+
+  it('a pipeline with an eventType denies other types before any middleware runs', async () => {
+    const ran = vi.fn()
+    const pipeline = createPipeline<OutboundCall>({ eventType: 'outbound' }).use(guard(ran))
+    const decision = await pipeline.run(inboundLike as never)
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons).toEqual([
+      expect.objectContaining({ code: 'ERR_EVENT_INVALID', details: { field: 'type' } }),
+    ])
+    expect(ran).not.toHaveBeenCalled()
+    expect((await pipeline.run(event())).verdict).toBe('allow')
+  })
+
+  it('validateCallEvent(type) denies other types in a pipeline without one', async () => {
+    const pipeline = createPipeline<OutboundCall>().use(validateCallEvent('outbound'))
+    expect((await pipeline.run(inboundLike as never)).reasons[0]).toMatchObject({
+      code: 'ERR_EVENT_INVALID',
+      details: { field: 'type' },
+    })
+    expect((await pipeline.run(event())).verdict).toBe('allow')
+    expect(() => validateCallEvent('fax' as never)).toThrow(TypeError)
+  })
+})
