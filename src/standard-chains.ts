@@ -105,6 +105,8 @@ export function createStandardChains(deps: {
   readonly clock: Clock
   readonly logger: Logger
   readonly observeAllows: boolean
+  /** How long a decision may wait for its checks (`pipeline.decisionDeadlineMs`). */
+  readonly decisionDeadlineMs?: number
   readonly masking: Masking
   readonly policy: Policy
   /** Refuse shared-cost numbers before dialling. */
@@ -121,6 +123,7 @@ export function createStandardChains(deps: {
       name,
       eventType,
       clock: deps.clock,
+      ...(deps.decisionDeadlineMs === undefined ? {} : { deadlineMs: deps.decisionDeadlineMs }),
       onObserverError: (error) =>
         deps.logger.error({ err: error, pipeline: name }, 'decision observer failed'),
     })

@@ -539,7 +539,8 @@ try {
     process.exitCode = error.exitCode
   } else if (error instanceof CallwardenError) {
     process.stderr.write(`${error.code}: ${error.message.split('\n')[0]}\n`)
-    process.exitCode = 1
+    // EX_TEMPFAIL: the database is busy or unreachable now; the same command may work later.
+    process.exitCode = error.code === 'ERR_STORAGE_UNAVAILABLE' ? 75 : 1
   } else {
     process.stderr.write(
       `ERR_INTERNAL: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,

@@ -147,6 +147,16 @@ export interface PipelineOptions<E> {
    * @defaultValue ignore
    */
   readonly onObserverError?: (error: unknown, decision: Decision<E>) => void
+  /**
+   * How long a run may wait for its checks, in milliseconds. A run still waiting then is
+   * denied with `ERR_POLICY_UNAVAILABLE` and `details: { reason: 'deadline', deadlineMs,
+   * middleware }` (fail closed, whatever the fail mode). The late work is cut off: no later
+   * middleware runs, its denials and notes are ignored, and what it spends for the call
+   * (`ctx.onDenied(undo)`) is given back as soon as it registers. A run that never waits
+   * (every check answered from memory) starts no timer.
+   * @defaultValue no deadline
+   */
+  readonly deadlineMs?: number
 }
 
 /** Options of one run. */
@@ -209,6 +219,7 @@ export function createPipeline<E extends CallEventBase>(options: PipelineOptions
       eventType: options.eventType,
       failMode: options.failMode ?? failClosed<E>(),
       onObserverError: options.onObserverError ?? (() => undefined),
+      deadlineMs: deadlineOption(options.deadlineMs),
     },
     [],
     [],
@@ -221,7 +232,25 @@ interface ResolvedOptions<E> {
   readonly eventType: CallEventBase['type'] | undefined
   readonly failMode: FailMode<E>
   readonly onObserverError: (error: unknown, decision: Decision<E>) => void
+  readonly deadlineMs: number | undefined
 }
+
+/** `deadlineMs` checked: absent, or a positive whole number of milliseconds a timer can hold. */
+function deadlineOption(value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw new RangeError(
+      `deadlineMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${String(value)}`,
+    )
+  }
+  return value
+}
+
+/** The longest delay `setTimeout` keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647
+
+/** What the deadline timer resolves with. */
+const EXPIRED = Symbol('callwarden.pipeline.expired')
 
 interface NamedMiddleware<E> {
   readonly name: string
@@ -292,7 +321,10 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
           { field: 'type' },
         )
       }
-      await run.dispatch(this.#middleware, 0)
+      const dispatched = run.dispatch(this.#middleware, 0)
+      const deadlineMs = this.#options.deadlineMs
+      if (deadlineMs !== undefined && run.waits) await this.#withDeadline(run, dispatched, deadlineMs)
+      else await dispatched
     } catch (error) {
       if (error instanceof PipelineMisuse) run.misuse ??= error
       const middleware = run.origins?.get(error as object) ?? this.#options.name
@@ -336,6 +368,28 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     if (decision.verdict === 'deny') await this.#undo(run, decision)
     await this.#notify(decision)
     return decision
+  }
+
+  /** Waits for `dispatched` until the deadline; then denies the run and closes it. */
+  async #withDeadline(run: Run<E>, dispatched: Promise<void>, deadlineMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<typeof EXPIRED>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs, EXPIRED)
+    })
+    try {
+      if ((await Promise.race([dispatched, expired])) !== EXPIRED) return
+    } finally {
+      clearTimeout(timer)
+    }
+    // The late work goes on without anyone waiting for it; its failure changes nothing.
+    dispatched.catch(() => undefined)
+    const middleware = run.current || this.#options.name
+    run.context.deny(
+      'ERR_POLICY_UNAVAILABLE',
+      `no decision within the ${deadlineMs} ms deadline ('${middleware}' was still waiting); the call is denied (fail closed)`,
+      { reason: 'deadline', deadlineMs, middleware },
+    )
+    run.closed = true
   }
 
   /** Fills in `type` and `callId` for a pipeline with an `eventType`; never mutates `input`. */
@@ -447,11 +501,14 @@ class RunContext<E extends CallEventBase> implements CallContext<E> {
   }
 
   deny(code: CallwardenErrorCode, message: string, details?: Record<string, unknown>): void {
+    // A run past its deadline is decided; what its late checks say is no longer heard.
+    if (this.#run.closed) return
     this.#denied = true
     this.#run.reasons.push(reason(code, message, this.#run.current, details))
   }
 
   note(code: string, message: string, details?: Record<string, unknown>): void {
+    if (this.#run.closed) return
     this.#run.reasons.push(reason(code, message, this.#run.current, details))
   }
 
@@ -479,6 +536,10 @@ class Run<E extends CallEventBase> {
   afterDenial: ((undo: () => void | Promise<void>) => void) | undefined
   /** The middleware running now: notes and denials are attributed to it. */
   current = ''
+  /** True once the run had to wait (a pending check, or a full middleware): a deadline applies. */
+  waits = false
+  /** True once the run was decided at its deadline: late denials and notes are ignored. */
+  closed = false
 
   constructor(event: E, clock: Clock, startedAt: Date, options: RunOptions) {
     this.context = new RunContext(this, event, clock, startedAt, options)
@@ -501,7 +562,10 @@ class Run<E extends CallEventBase> {
       if (entry.check === undefined) break
       try {
         const pending = entry.check(this.context)
-        if (pending !== undefined) await pending
+        if (pending !== undefined) {
+          this.waits = true
+          await pending
+        }
       } catch (error) {
         this.#origin(error, entry.name)
         throw error
@@ -532,6 +596,7 @@ class Run<E extends CallEventBase> {
       return downstream
     }
 
+    this.waits = true
     try {
       await current.fn(this.context, next)
     } catch (error) {
