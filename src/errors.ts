@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   ERR_BLOB_DELETE_REFUSED: 'The object store refused to delete a version (Object Lock, legal hold).',
   ERR_BLOB_URL_INVALID: 'A presigned URL is malformed, forged or expired.',
   ERR_EVENT_INVALID: 'A call event is malformed; the message says which field and what is allowed.',
+  ERR_TIME_INVALID:
+    'A time names no instant: a date that does not exist (2026-02-30), no offset, not RFC 3339, an invalid Date or out of range; the message names the field and the forms allowed.',
   ERR_PIPELINE_MISUSE: 'A middleware broke the composition rules (next() called twice, next() not awaited).',
   ERR_POLICY_UNAVAILABLE:
     'A policy check could not be evaluated (infrastructure failure); the call is denied (fail closed).',

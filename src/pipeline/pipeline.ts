@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto'
 import { systemClock, type Clock } from '../clock.js'
 import { PipelineMisuse, type CallwardenErrorCode } from '../errors.js'
+import { readInstant } from '../lib/instant.js'
 import type { CallEventBase, CallEventInput } from './call-events.js'
 import type { Decision, DecisionReason } from './decision.js'
 
@@ -641,18 +642,15 @@ function reason(
 
 /**
  * The instant an event's `at` names, or `undefined` when it has none or it is not a valid
- * time (`validateCallEvent()` denies such events before any check reads the time).
+ * time (`validateCallEvent()` denies such events before any check reads the time). Read by
+ * the one strict parser: a date that does not exist or a time without an offset is no time.
  * @internal
  */
 export function eventInstant(at: unknown): Date | undefined {
-  if (at instanceof Date) return Number.isNaN(at.getTime()) ? undefined : at
-  if (typeof at !== 'string' || !ISO_INSTANT.test(at)) return undefined
-  const time = Date.parse(at)
-  return Number.isNaN(time) ? undefined : new Date(time)
+  if (at instanceof Date) return readInstant(at) === undefined ? undefined : at
+  const time = readInstant(at)
+  return time === undefined ? undefined : new Date(time)
 }
-
-/** An ISO 8601 date-time with an explicit offset (`Z` or `±hh:mm`). */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
 /** The next allowed time a denial named (`details.nextAllowedAt`, ISO 8601), if any. */
 function nextAllowedAtOf(reasons: readonly DecisionReason[]): Date | undefined {

@@ -7,6 +7,7 @@
  */
 import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent, type CallEventType } from './call-events.js'
 import { eventInstant, guard, type Middleware } from './pipeline.js'
+import { INSTANT_FORMS } from '../lib/instant.js'
 import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
 
 export { TENANT_ID_PATTERN }
@@ -50,7 +51,7 @@ export function callEventProblem(
     }
   }
   if (e.at !== undefined && eventInstant(e.at) === undefined) {
-    return { field: 'at', allowed: 'a Date or an ISO 8601 date-time with an offset (Z or ±hh:mm)' }
+    return { field: 'at', allowed: INSTANT_FORMS }
   }
   if (e.type === 'outbound') {
     const hasCallee = typeof e.callee === 'string' && e.callee.length > 0

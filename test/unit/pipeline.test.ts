@@ -496,6 +496,9 @@ describe('validateCallEvent', () => {
     [{ at: '2026-11-21 10:00' }, 'at'],
     [{ at: '2026-11-21T10:00:00' }, 'at'],
     [{ at: new Date(Number.NaN) }, 'at'],
+    [{ at: '2026-02-30T10:00:00Z' }, 'at'],
+    [{ at: '2027-06-31T10:00:00+08:00' }, 'at'],
+    [{ at: Number.POSITIVE_INFINITY }, 'at'],
   ])('denies %o naming the field', async (over, field) => {
     const decision = await run({ ...event(), ...over })
     expect(decision.verdict).toBe('deny')

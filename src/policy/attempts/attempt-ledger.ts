@@ -44,6 +44,7 @@ import {
   type AttemptCap,
   type CapCount,
 } from './attempt-cap.js'
+import { parseInstant, type InstantInput } from '../../lib/instant.js'
 
 const ATTEMPTS = POLICY_TABLES.callAttempts
 const HEADS = POLICY_TABLES.callAttemptHeads
@@ -100,8 +101,8 @@ export interface TryRecordRequest {
   readonly tenantId: string
   /** The callee in E.164. */
   readonly number: string
-  /** When the attempt is placed (the decision instant). */
-  readonly at: Date
+  /** When the attempt is placed (the decision instant): a Date, epoch ms or RFC 3339. */
+  readonly at: InstantInput
   /** Every cap that applies; empty records without limit. */
   readonly caps: readonly AttemptCap[]
   /** Judge only: record nothing, lock nothing. @defaultValue false */
@@ -318,7 +319,7 @@ export class AttemptLedger {
   async count(request: {
     readonly tenantId: string
     readonly number: string
-    readonly at: Date
+    readonly at: InstantInput
     readonly windowHours: number
   }): Promise<number> {
     assertTenantId(request.tenantId)
@@ -343,7 +344,7 @@ export class AttemptLedger {
   async prune(request: {
     readonly tenantId: string
     /** @defaultValue now minus {@link MAX_CAP_WINDOW_HOURS} */
-    readonly before?: Date
+    readonly before?: InstantInput
     /** @defaultValue 1000 */
     readonly batchSize?: number
   }): Promise<{ readonly attempts: number; readonly heads: number }> {
@@ -352,7 +353,7 @@ export class AttemptLedger {
     const before =
       request.before === undefined
         ? this.#options.clock.now().getTime() - MAX_CAP_WINDOW_HOURS * 3_600_000
-        : instant(request.before)
+        : instant(request.before, 'before')
     const batchSize = request.batchSize ?? 1000
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new RangeError(`batchSize must be a whole number from 1 to 10000, got ${batchSize}`)
@@ -567,8 +568,6 @@ function withAttempt(times: readonly number[], at: number, limit: number): numbe
   return all.slice(0, limit)
 }
 
-function instant(value: unknown): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new TypeError('at must be a valid Date')
-  return value.getTime()
+function instant(value: unknown, field = 'at'): number {
+  return parseInstant(value, field)
 }

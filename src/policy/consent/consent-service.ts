@@ -51,6 +51,7 @@ import {
   type ConsentChannel,
   type ConsentPurpose,
 } from './consent-record.js'
+import { parseInstant, type InstantInput } from '../../lib/instant.js'
 
 const TABLE = POLICY_TABLES.consents
 
@@ -333,15 +334,14 @@ export class ConsentService {
     readonly tenantId: string
     readonly number: string
     readonly purpose: ConsentPurpose
-    /** @defaultValue now */
-    readonly at?: Date
+    /** A Date, epoch ms or RFC 3339. @defaultValue now */
+    readonly at?: InstantInput
   }): Promise<ConsentCheck> {
     const { tenantId } = request
     assertTenantId(tenantId)
     const number = await this.#normalize(tenantId, request.number)
     const purpose = parseConsentPurpose(request.purpose)
-    const at = (request.at ?? this.#options.clock.now()).getTime()
-    if (Number.isNaN(at)) throw new TypeError('at must be a valid Date')
+    const at = request.at === undefined ? this.#options.clock.now().getTime() : parseInstant(request.at, 'at')
     const db = policyTenantDb(this.#options.db, tenantId)
     const base = () =>
       db
