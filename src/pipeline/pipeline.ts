@@ -287,6 +287,9 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     if (typeof middleware !== 'function') {
       throw new TypeError(`use() takes a middleware function, got ${typeof middleware}`)
     }
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`use() takes an options object as its second argument, got ${String(options)}`)
+    }
     const name = options.name ?? (middleware.name || `middleware#${this.#middleware.length}`)
     return new ComposedPipeline(
       this.#options,
@@ -305,6 +308,9 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
   async run(input: E | CallEventInput<E>, options: RunOptions = {}): Promise<Decision<E>> {
     if (input === null || typeof input !== 'object') {
       throw new TypeError(`run() takes a call event object, got ${String(input)}`)
+    }
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`run() takes an options object as its second argument, got ${String(options)}`)
     }
     const event = this.#complete(input)
     const decidedAt = this.#options.clock.now()

@@ -1,5 +1,6 @@
 /**
- * Every user-given time that becomes an instant — a decision's `at`, blacklist and consent
+ * Bad input to the policy and tenant surface is a coded error on both stacks. Every user-given
+ * time that becomes an instant — a decision's `at`, blacklist and consent
  * expiries, CSV imports, burst windows, the ledgers' `at` — is read strictly: a date that does
  * not exist or a time without an offset is refused with a coded error, never rolled over. On
  * both stacks.
@@ -92,6 +93,13 @@ for (const stack of CALLWARDEN_STACKS) {
       ).rejects.toMatchObject({ code: 'ERR_TIME_INVALID' })
       expect((await cw.policy.blacklist.list({ tenantId: 'usco', viewer: ADMIN })).entries).toEqual([])
       expect(await cw.policy.rate.announcements('usco')).toEqual([])
+    })
+
+    it('a tenant without a name is ERR_TENANT_INVALID and is not created', async () => {
+      await expect(cw.tenants.create({ id: 'noname' } as never)).rejects.toMatchObject({
+        code: 'ERR_TENANT_INVALID',
+      })
+      expect(await cw.tenants.find('noname')).toBeUndefined()
     })
 
     it('a CSV import refuses each line with an impossible expiry and applies the rest', async () => {

@@ -45,6 +45,7 @@ import {
   type CapCount,
 } from './attempt-cap.js'
 import { parseInstant, type InstantInput } from '../../lib/instant.js'
+import { assertRequest } from '../../lib/request.js'
 
 const ATTEMPTS = POLICY_TABLES.callAttempts
 const HEADS = POLICY_TABLES.callAttemptHeads
@@ -180,6 +181,7 @@ export class AttemptLedger {
    * across processes. A dry run judges without recording or locking.
    */
   async tryRecord(request: TryRecordRequest): Promise<AttemptDecision> {
+    assertRequest(request, 'attempts.tryRecord')
     return this.tryRecordNow(request)
   }
 
@@ -194,6 +196,7 @@ export class AttemptLedger {
    * ```
    */
   tryRecordNow(request: TryRecordRequest): Awaitable<AttemptDecision> {
+    assertRequest(request, 'attempts.tryRecordNow')
     const { tenantId, caps, number } = request
     assertTenantId(tenantId)
     if (typeof number !== 'string' || !E164.test(number)) {
@@ -298,6 +301,7 @@ export class AttemptLedger {
    * recorded. Returns whether it existed.
    */
   async release(request: { readonly tenantId: string; readonly attemptId: string }): Promise<boolean> {
+    assertRequest(request, 'attempts.release')
     const { tenantId, attemptId } = request
     assertTenantId(tenantId)
     if (typeof attemptId !== 'string') throw new TypeError('attemptId must be a string')
@@ -322,6 +326,7 @@ export class AttemptLedger {
     readonly at: InstantInput
     readonly windowHours: number
   }): Promise<number> {
+    assertRequest(request, 'attempts.count')
     assertTenantId(request.tenantId)
     const key = this.#numberKey(request.tenantId, request.number)
     const at = instant(request.at)
@@ -348,6 +353,7 @@ export class AttemptLedger {
     /** @defaultValue 1000 */
     readonly batchSize?: number
   }): Promise<{ readonly attempts: number; readonly heads: number }> {
+    assertRequest(request, 'attempts.prune')
     const { tenantId } = request
     assertTenantId(tenantId)
     const before =

@@ -52,6 +52,7 @@ import {
   type ConsentPurpose,
 } from './consent-record.js'
 import { parseInstant, type InstantInput } from '../../lib/instant.js'
+import { assertRequest } from '../../lib/request.js'
 
 const TABLE = POLICY_TABLES.consents
 
@@ -182,6 +183,7 @@ export class ConsentService {
 
   /** Records a consent as a new row. Agents and admins. */
   async grant(request: GrantConsentRequest): Promise<Consent> {
+    assertRequest(request, 'consent.grant')
     const { tenantId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, CHANGE_ROLES, 'grant consents')
@@ -243,6 +245,7 @@ export class ConsentService {
    * Agents and admins.
    */
   async revoke(target: RevokeConsentTarget, by: Viewer, reason?: string): Promise<ConsentRevocation> {
+    assertRequest(target, 'consent.revoke', 'target')
     if (target === null || typeof target !== 'object') {
       throw new TypeError('revoke() takes { tenantId, id } or { tenantId, number, purpose }')
     }
@@ -337,6 +340,7 @@ export class ConsentService {
     /** A Date, epoch ms or RFC 3339. @defaultValue now */
     readonly at?: InstantInput
   }): Promise<ConsentCheck> {
+    assertRequest(request, 'consent.check')
     const { tenantId } = request
     assertTenantId(tenantId)
     const number = await this.#normalize(tenantId, request.number)
@@ -382,6 +386,7 @@ export class ConsentService {
     readonly number: string
     readonly viewer: Viewer
   }): Promise<ConsentHistory> {
+    assertRequest(request, 'consent.history')
     const { tenantId, viewer } = request
     assertTenantId(tenantId)
     assertPolicyActor(viewer, VIEWER_ROLES, 'read consent history')

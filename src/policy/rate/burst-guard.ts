@@ -23,6 +23,7 @@ import type { TransactionalAuditSink } from '../blacklist/blacklist-service.js'
 import { assertPolicyActor, policyActorOf } from '../policy-actor.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
 import { INSTANT_FORMS, parseInstant, readInstant, type InstantInput } from '../../lib/instant.js'
+import { assertRequest } from '../../lib/request.js'
 
 const TABLE = POLICY_TABLES.burstAnnouncements
 
@@ -175,6 +176,7 @@ export class BurstGuard {
    * goes backwards does not free slots.
    */
   async tryAcquire(request: BurstRequest): Promise<BurstDecision> {
+    assertRequest(request, 'rate.tryAcquire')
     return this.tryAcquireNow(request)
   }
 
@@ -188,6 +190,7 @@ export class BurstGuard {
    * ```
    */
   tryAcquireNow(request: BurstRequest): Awaitable<BurstDecision> {
+    assertRequest(request, 'rate.tryAcquireNow')
     const { tenantId } = request
     assertTenantId(tenantId)
     const at = instant(request.at)
@@ -231,6 +234,7 @@ export class BurstGuard {
    * process applies it within `refreshMs` (this one at once). Admins only.
    */
   async announceBurst(request: AnnounceBurstRequest): Promise<BurstAnnouncement> {
+    assertRequest(request, 'rate.announceBurst')
     const { tenantId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, ['admin'], 'announce bursts')
