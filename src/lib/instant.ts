@@ -84,11 +84,8 @@ function daysInMonth(year: number, month: number): number {
 export class TimeInvalid extends CallwardenError {
   readonly field: string
 
-  constructor(field: string, code: CallwardenErrorCode = 'ERR_TIME_INVALID', context?: string) {
-    super(
-      code,
-      `${context === undefined ? '' : `${context} `}field '${field}' is not a valid time; allowed: ${INSTANT_FORMS}`,
-    )
+  constructor(field: string, code: CallwardenErrorCode = 'ERR_TIME_INVALID') {
+    super(code, `field '${field}' is not a valid time; allowed: ${INSTANT_FORMS}`)
     this.name = 'TimeInvalid'
     this.field = field
   }
