@@ -17,6 +17,9 @@ import { uidEndpointSettingsSchema } from './masking/uid-mapping/uid-mapping-cli
 import { callingHoursOverridesSchema } from './policy/calling-hours/calling-hours-overrides.js'
 import { OUTBOUND_PURPOSES } from './pipeline/call-events.js'
 
+/** How long a decision may wait for its checks, unless configured. */
+export const DEFAULT_DECISION_DEADLINE_MS = 1000
+
 /** The default embedded database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./.callwarden/callwarden.db'
 /** The default embedded object store. */
@@ -108,9 +111,18 @@ export const configSchema = z
          * @defaultValue false
          */
         observeAllows: z.boolean().default(false),
+        /**
+         * How long a decision may wait for its checks (a database read, a recorded attempt)
+         * before the call is denied with `ERR_POLICY_UNAVAILABLE`, reason `deadline`. Checks
+         * answered from memory take microseconds and a healthy database a few milliseconds;
+         * a dialler or dial plan gives up after a few seconds, so one second leaves ample room
+         * for a slow moment and still answers before the platform's own timeout would.
+         * @defaultValue 1000
+         */
+        decisionDeadlineMs: z.number().int().min(1).max(60_000).default(DEFAULT_DECISION_DEADLINE_MS),
       })
       .strict()
-      .default({ observeAllows: false }),
+      .default({ observeAllows: false, decisionDeadlineMs: DEFAULT_DECISION_DEADLINE_MS }),
     /** Call policy. */
     policy: z
       .object({

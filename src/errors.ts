@@ -17,7 +17,8 @@ export const ERROR_CODES = {
   ERR_TENANT_INACTIVE: 'The tenant is suspended or terminated; calls are not placed for it.',
   ERR_TENANT_SCOPE: 'A query touched tenant data without a tenant predicate, or crossed tenants.',
   ERR_MIGRATION_FAILED: 'A schema migration failed; the store is left at the last good migration.',
-  ERR_STORAGE_UNAVAILABLE: 'The database or object store could not be reached.',
+  ERR_STORAGE_UNAVAILABLE:
+    'The database or object store could not be reached, or could not serve the request now (a SQLite file locked by another process, a lock-wait timeout, a refused connection, an unusable file); `reason` says which.',
   ERR_LEASE_HELD: 'The job lease is held by another owner.',
   ERR_LEASE_LOST: 'The job lease expired or was taken over before it could be renewed or released.',
   ERR_LEASE_FENCED: 'A write was refused because a newer lease holder exists (stale fencing token).',
@@ -26,6 +27,8 @@ export const ERROR_CODES = {
   ERR_BLOB_DELETE_REFUSED: 'The object store refused to delete a version (Object Lock, legal hold).',
   ERR_BLOB_URL_INVALID: 'A presigned URL is malformed, forged or expired.',
   ERR_EVENT_INVALID: 'A call event is malformed; the message says which field and what is allowed.',
+  ERR_TIME_INVALID:
+    'A time names no instant: a date that does not exist (2026-02-30), no offset, not RFC 3339, an invalid Date or out of range; the message names the field and the forms allowed.',
   ERR_PIPELINE_MISUSE: 'A middleware broke the composition rules (next() called twice, next() not awaited).',
   ERR_POLICY_UNAVAILABLE:
     'A policy check could not be evaluated (infrastructure failure); the call is denied (fail closed).',
@@ -190,5 +193,43 @@ export class PipelineMisuse extends CallwardenError {
     super('ERR_PIPELINE_MISUSE', `middleware '${middleware}': ${reason}`)
     this.name = 'PipelineMisuse'
     this.middleware = middleware
+  }
+}
+
+/** Why a database could not serve a query; see {@link StorageUnavailable}. */
+export const STORAGE_UNAVAILABLE_REASONS = [
+  'busy',
+  'lock-wait',
+  'deadlock',
+  'unreachable',
+  'unusable',
+] as const
+/** One reason a database could not serve a query. */
+export type StorageUnavailableReason = (typeof STORAGE_UNAVAILABLE_REASONS)[number]
+
+/**
+ * The database could not serve a query: another process holds its write lock (`busy`), a
+ * row lock was not granted in time (`lock-wait`) or a transaction was chosen as a deadlock
+ * victim (`deadlock`), the server cannot be reached or refused the connection
+ * (`unreachable`), or the file cannot be opened or written (`unusable`). `retriable` is true
+ * for conflicts that running the transaction again can resolve; `driverCode` is the
+ * driver's own code (`SQLITE_BUSY`, `ECONNREFUSED`, ...). The driver error is the `cause`.
+ */
+export class StorageUnavailable extends CallwardenError {
+  readonly reason: StorageUnavailableReason
+  readonly retriable: boolean
+  readonly driverCode: string
+
+  constructor(
+    reason: StorageUnavailableReason,
+    driverCode: string,
+    message: string,
+    options: { readonly retriable: boolean; readonly cause?: unknown },
+  ) {
+    super('ERR_STORAGE_UNAVAILABLE', message, { cause: options.cause })
+    this.name = 'StorageUnavailable'
+    this.reason = reason
+    this.retriable = options.retriable
+    this.driverCode = driverCode
   }
 }

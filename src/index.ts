@@ -48,10 +48,13 @@ export {
   ERROR_CODES,
   LeaseFenced,
   PipelineMisuse,
+  STORAGE_UNAVAILABLE_REASONS,
+  StorageUnavailable,
   TenantScopeViolation,
   isCallwardenErrorCode,
   type CallwardenErrorCode,
   type InvalidField,
+  type StorageUnavailableReason,
 } from './errors.js'
 export {
   CALL_EVENT_PII_FIELDS,
@@ -243,6 +246,7 @@ export async function createCallwarden(
       clock,
       logger,
       observeAllows: resolved.pipeline.observeAllows,
+      decisionDeadlineMs: resolved.pipeline.decisionDeadlineMs,
       masking,
       policy,
       blockSharedCost: resolved.policy.blockSharedCost,

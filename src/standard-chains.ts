@@ -105,6 +105,8 @@ export function createStandardChains(deps: {
   readonly clock: Clock
   readonly logger: Logger
   readonly observeAllows: boolean
+  /** How long a decision may wait for its checks (`pipeline.decisionDeadlineMs`). */
+  readonly decisionDeadlineMs?: number
   readonly masking: Masking
   readonly policy: Policy
   /** Refuse shared-cost numbers before dialling. */
@@ -121,12 +123,13 @@ export function createStandardChains(deps: {
       name,
       eventType,
       clock: deps.clock,
+      ...(deps.decisionDeadlineMs === undefined ? {} : { deadlineMs: deps.decisionDeadlineMs }),
       onObserverError: (error) =>
         deps.logger.error({ err: error, pipeline: name }, 'decision observer failed'),
     })
     if (first !== undefined) pipeline = pipeline.use(first)
     return pipeline
-      .use(validateCallEvent<E>())
+      .use(validateCallEvent<E>(eventType))
       .use(tenantStatus<E>(deps.tenants))
       .observe((decision) => {
         if (decision.verdict === 'allow' && !deps.observeAllows) return
@@ -145,13 +148,13 @@ export function createStandardChains(deps: {
   const regionOf = deps.policy.regionOf
   return {
     inbound: chain<InboundCall>('inbound').use(
-      blacklist<InboundCall>({ list: deps.policy.blacklist, regionOf }),
+      blacklist<InboundCall>({ direction: 'inbound', list: deps.policy.blacklist, regionOf }),
     ),
     outbound: chain<OutboundCall>('outbound')
       .use(dialByUid(deps.masking.protector))
       .use(numberChecks({ regionOf, blockSharedCost: deps.blockSharedCost }))
       .use(deps.policy.dncPolicy.middleware())
-      .use(blacklist<OutboundCall>({ list: deps.policy.blacklist, regionOf }))
+      .use(blacklist<OutboundCall>({ direction: 'outbound', list: deps.policy.blacklist, regionOf }))
       .use(
         callingHours({
           engine: deps.policy.callingHours.engine,

@@ -17,6 +17,7 @@ import { loadConfig } from '../config.js'
 import type { BlacklistDirection } from '../policy/blacklist/blacklist-entry.js'
 import { OUTBOUND_PURPOSES, type OutboundPurpose } from '../pipeline/call-events.js'
 import { eventInstant } from '../pipeline/pipeline.js'
+import { INSTANT_FORMS, readInstant } from '../lib/instant.js'
 import { openDatabase } from '../store/database.js'
 import { migrate } from '../store/migrations/migrate.js'
 import { seedDemoData } from './demo-data.js'
@@ -417,7 +418,7 @@ function instantWithOffset(value: string, flag: string): Date {
   if (instant === undefined) {
     throw new CallwardenError(
       'ERR_CONFIG_INVALID',
-      `${flag} must be an ISO 8601 date-time with an offset (Z or ±hh:mm), got '${value}'`,
+      `${flag} must be an RFC 3339 date-time with a date that exists and an offset (Z or ±hh:mm), got '${value}'`,
     )
   }
   return instant
@@ -467,11 +468,11 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 function isoTime(value: string, flag: string): Date {
-  const t = new Date(value)
-  if (Number.isNaN(t.getTime())) {
-    throw new CallwardenError('ERR_CONFIG_INVALID', `${flag} must be an ISO 8601 time, got '${value}'`)
+  const t = readInstant(value)
+  if (t === undefined) {
+    throw new CallwardenError('ERR_CONFIG_INVALID', `${flag} must be ${INSTANT_FORMS}; got '${value}'`)
   }
-  return t
+  return new Date(t)
 }
 
 async function runDemo(cw: Callwarden, records: number): Promise<void> {
@@ -539,7 +540,8 @@ try {
     process.exitCode = error.exitCode
   } else if (error instanceof CallwardenError) {
     process.stderr.write(`${error.code}: ${error.message.split('\n')[0]}\n`)
-    process.exitCode = 1
+    // EX_TEMPFAIL: the database is busy or unreachable now; the same command may work later.
+    process.exitCode = error.code === 'ERR_STORAGE_UNAVAILABLE' ? 75 : 1
   } else {
     process.stderr.write(
       `ERR_INTERNAL: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,

@@ -28,9 +28,10 @@ export interface CallEventBase {
   readonly callId: string
   /**
    * When the decision is for (calling hours, consent and caps are judged at this instant).
-   * An ISO 8601 string or a Date; absent means now, by the pipeline's clock.
+   * A Date, epoch milliseconds, or an RFC 3339 string with a date that exists and an offset
+   * (`2026-11-23T10:00:00+08:00`); absent means now, by the pipeline's clock.
    */
-  readonly at?: Date | string
+  readonly at?: Date | string | number
 }
 
 /** A call arriving at the contact center. */

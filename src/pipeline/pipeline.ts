@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto'
 import { systemClock, type Clock } from '../clock.js'
 import { PipelineMisuse, type CallwardenErrorCode } from '../errors.js'
+import { readInstant } from '../lib/instant.js'
 import type { CallEventBase, CallEventInput } from './call-events.js'
 import type { Decision, DecisionReason } from './decision.js'
 
@@ -132,7 +133,9 @@ export interface PipelineOptions<E> {
   readonly clock?: Clock
   /**
    * The event type this pipeline carries. When set, `run()` accepts events without `type`
-   * (it is filled in) or without `callId` (a random one is generated).
+   * (it is filled in) or without `callId` (a random one is generated), and denies an event
+   * of any other type with `ERR_EVENT_INVALID` (`details.field: 'type'`) before any
+   * middleware runs.
    */
   readonly eventType?: CallEventBase['type']
   /**
@@ -145,6 +148,16 @@ export interface PipelineOptions<E> {
    * @defaultValue ignore
    */
   readonly onObserverError?: (error: unknown, decision: Decision<E>) => void
+  /**
+   * How long a run may wait for its checks, in milliseconds. A run still waiting then is
+   * denied with `ERR_POLICY_UNAVAILABLE` and `details: { reason: 'deadline', deadlineMs,
+   * middleware }` (fail closed, whatever the fail mode). The late work is cut off: no later
+   * middleware runs, its denials and notes are ignored, and what it spends for the call
+   * (`ctx.onDenied(undo)`) is given back as soon as it registers. A run that never waits
+   * (every check answered from memory) starts no timer.
+   * @defaultValue no deadline
+   */
+  readonly deadlineMs?: number
 }
 
 /** Options of one run. */
@@ -207,6 +220,7 @@ export function createPipeline<E extends CallEventBase>(options: PipelineOptions
       eventType: options.eventType,
       failMode: options.failMode ?? failClosed<E>(),
       onObserverError: options.onObserverError ?? (() => undefined),
+      deadlineMs: deadlineOption(options.deadlineMs),
     },
     [],
     [],
@@ -219,7 +233,25 @@ interface ResolvedOptions<E> {
   readonly eventType: CallEventBase['type'] | undefined
   readonly failMode: FailMode<E>
   readonly onObserverError: (error: unknown, decision: Decision<E>) => void
+  readonly deadlineMs: number | undefined
 }
+
+/** `deadlineMs` checked: absent, or a positive whole number of milliseconds a timer can hold. */
+function deadlineOption(value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw new RangeError(
+      `deadlineMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${String(value)}`,
+    )
+  }
+  return value
+}
+
+/** The longest delay `setTimeout` keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647
+
+/** What the deadline timer resolves with. */
+const EXPIRED = Symbol('callwarden.pipeline.expired')
 
 interface NamedMiddleware<E> {
   readonly name: string
@@ -255,6 +287,9 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     if (typeof middleware !== 'function') {
       throw new TypeError(`use() takes a middleware function, got ${typeof middleware}`)
     }
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`use() takes an options object as its second argument, got ${String(options)}`)
+    }
     const name = options.name ?? (middleware.name || `middleware#${this.#middleware.length}`)
     return new ComposedPipeline(
       this.#options,
@@ -274,12 +309,29 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     if (input === null || typeof input !== 'object') {
       throw new TypeError(`run() takes a call event object, got ${String(input)}`)
     }
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`run() takes an options object as its second argument, got ${String(options)}`)
+    }
     const event = this.#complete(input)
     const decidedAt = this.#options.clock.now()
     const run = new Run(event, this.#options.clock, decidedAt, options)
     let failure: Decision<E>['failure']
     try {
-      await run.dispatch(this.#middleware, 0)
+      const eventType = this.#options.eventType
+      if (eventType !== undefined && event.type !== eventType) {
+        // A chain judges the parties of its own event type only: an outbound call posing as
+        // inbound would have its checks read the caller instead of the callee.
+        run.current = this.#options.name
+        run.context.deny(
+          'ERR_EVENT_INVALID',
+          `event field 'type' is invalid; allowed: '${eventType}' (the ${this.#options.name} pipeline's event type)`,
+          { field: 'type' },
+        )
+      }
+      const dispatched = run.dispatch(this.#middleware, 0)
+      const deadlineMs = this.#options.deadlineMs
+      if (deadlineMs !== undefined && run.waits) await this.#withDeadline(run, dispatched, deadlineMs)
+      else await dispatched
     } catch (error) {
       if (error instanceof PipelineMisuse) run.misuse ??= error
       const middleware = run.origins?.get(error as object) ?? this.#options.name
@@ -323,6 +375,28 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     if (decision.verdict === 'deny') await this.#undo(run, decision)
     await this.#notify(decision)
     return decision
+  }
+
+  /** Waits for `dispatched` until the deadline; then denies the run and closes it. */
+  async #withDeadline(run: Run<E>, dispatched: Promise<void>, deadlineMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<typeof EXPIRED>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs, EXPIRED)
+    })
+    try {
+      if ((await Promise.race([dispatched, expired])) !== EXPIRED) return
+    } finally {
+      clearTimeout(timer)
+    }
+    // The late work goes on without anyone waiting for it; its failure changes nothing.
+    dispatched.catch(() => undefined)
+    const middleware = run.current || this.#options.name
+    run.context.deny(
+      'ERR_POLICY_UNAVAILABLE',
+      `no decision within the ${deadlineMs} ms deadline ('${middleware}' was still waiting); the call is denied (fail closed)`,
+      { reason: 'deadline', deadlineMs, middleware },
+    )
+    run.closed = true
   }
 
   /** Fills in `type` and `callId` for a pipeline with an `eventType`; never mutates `input`. */
@@ -434,11 +508,14 @@ class RunContext<E extends CallEventBase> implements CallContext<E> {
   }
 
   deny(code: CallwardenErrorCode, message: string, details?: Record<string, unknown>): void {
+    // A run past its deadline is decided; what its late checks say is no longer heard.
+    if (this.#run.closed) return
     this.#denied = true
     this.#run.reasons.push(reason(code, message, this.#run.current, details))
   }
 
   note(code: string, message: string, details?: Record<string, unknown>): void {
+    if (this.#run.closed) return
     this.#run.reasons.push(reason(code, message, this.#run.current, details))
   }
 
@@ -466,6 +543,10 @@ class Run<E extends CallEventBase> {
   afterDenial: ((undo: () => void | Promise<void>) => void) | undefined
   /** The middleware running now: notes and denials are attributed to it. */
   current = ''
+  /** True once the run had to wait (a pending check, or a full middleware): a deadline applies. */
+  waits = false
+  /** True once the run was decided at its deadline: late denials and notes are ignored. */
+  closed = false
 
   constructor(event: E, clock: Clock, startedAt: Date, options: RunOptions) {
     this.context = new RunContext(this, event, clock, startedAt, options)
@@ -488,7 +569,10 @@ class Run<E extends CallEventBase> {
       if (entry.check === undefined) break
       try {
         const pending = entry.check(this.context)
-        if (pending !== undefined) await pending
+        if (pending !== undefined) {
+          this.waits = true
+          await pending
+        }
       } catch (error) {
         this.#origin(error, entry.name)
         throw error
@@ -519,6 +603,7 @@ class Run<E extends CallEventBase> {
       return downstream
     }
 
+    this.waits = true
     try {
       await current.fn(this.context, next)
     } catch (error) {
@@ -563,18 +648,15 @@ function reason(
 
 /**
  * The instant an event's `at` names, or `undefined` when it has none or it is not a valid
- * time (`validateCallEvent()` denies such events before any check reads the time).
+ * time (`validateCallEvent()` denies such events before any check reads the time). Read by
+ * the one strict parser: a date that does not exist or a time without an offset is no time.
  * @internal
  */
 export function eventInstant(at: unknown): Date | undefined {
-  if (at instanceof Date) return Number.isNaN(at.getTime()) ? undefined : at
-  if (typeof at !== 'string' || !ISO_INSTANT.test(at)) return undefined
-  const time = Date.parse(at)
-  return Number.isNaN(time) ? undefined : new Date(time)
+  if (at instanceof Date) return readInstant(at) === undefined ? undefined : at
+  const time = readInstant(at)
+  return time === undefined ? undefined : new Date(time)
 }
-
-/** An ISO 8601 date-time with an explicit offset (`Z` or `±hh:mm`). */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
 /** The next allowed time a denial named (`details.nextAllowedAt`, ISO 8601), if any. */
 function nextAllowedAtOf(reasons: readonly DecisionReason[]): Date | undefined {

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent } from './call-events.js'
+import { CALL_EVENT_TYPES, OUTBOUND_PURPOSES, type CallEvent, type CallEventType } from './call-events.js'
 import { eventInstant, guard, type Middleware } from './pipeline.js'
+import { INSTANT_FORMS } from '../lib/instant.js'
 import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
 
 export { TENANT_ID_PATTERN }
@@ -24,11 +25,17 @@ const REQUIRED_STRINGS: Record<CallEvent['type'], readonly string[]> = {
  * Returns what is wrong with `event`, or `undefined` when it is well-formed.
  * @internal
  */
-export function callEventProblem(event: unknown): { field: string; allowed: string } | undefined {
+export function callEventProblem(
+  event: unknown,
+  eventType?: CallEventType,
+): { field: string; allowed: string } | undefined {
   if (event === null || typeof event !== 'object') {
     return { field: '(event)', allowed: 'an object' }
   }
   const e = event as Record<string, unknown>
+  if (eventType !== undefined && e.type !== eventType) {
+    return { field: 'type', allowed: `'${eventType}'` }
+  }
   if (typeof e.type !== 'string' || !(CALL_EVENT_TYPES as readonly string[]).includes(e.type)) {
     return { field: 'type', allowed: `one of ${CALL_EVENT_TYPES.join(', ')}` }
   }
@@ -44,7 +51,7 @@ export function callEventProblem(event: unknown): { field: string; allowed: stri
     }
   }
   if (e.at !== undefined && eventInstant(e.at) === undefined) {
-    return { field: 'at', allowed: 'a Date or an ISO 8601 date-time with an offset (Z or ±hh:mm)' }
+    return { field: 'at', allowed: INSTANT_FORMS }
   }
   if (e.type === 'outbound') {
     const hasCallee = typeof e.callee === 'string' && e.callee.length > 0
@@ -63,16 +70,23 @@ export function callEventProblem(event: unknown): { field: string; allowed: stri
 }
 
 /**
- * Denies malformed events with `ERR_EVENT_INVALID`. Put it first in a chain.
+ * Denies malformed events with `ERR_EVENT_INVALID`. Put it first in a chain. Give the
+ * chain's `eventType` to also deny events of any other type (a pipeline created with an
+ * `eventType` already does).
  *
  * @example
  * ```ts
- * const outbound = createPipeline<OutboundCall>().use(validateCallEvent())
+ * const outbound = createPipeline<OutboundCall>().use(validateCallEvent('outbound'))
  * ```
  */
-export function validateCallEvent<E extends CallEvent>(): Middleware<E> {
+export function validateCallEvent<E extends CallEvent>(eventType?: E['type']): Middleware<E> {
+  if (eventType !== undefined && !(CALL_EVENT_TYPES as readonly unknown[]).includes(eventType)) {
+    throw new TypeError(
+      `validateCallEvent() takes one of ${CALL_EVENT_TYPES.join(', ')}, got ${String(eventType)}`,
+    )
+  }
   return guard<E>(function validateCallEvent(ctx) {
-    const problem = callEventProblem(ctx.event)
+    const problem = callEventProblem(ctx.event, eventType)
     if (problem !== undefined) {
       ctx.deny(
         'ERR_EVENT_INVALID',

@@ -11,6 +11,7 @@ import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
 import { createPool } from 'mysql2'
 import { CallwardenError } from '../errors.js'
 import { parseDatabaseUrl, redactUrl } from '../lib/storage-urls.js'
+import { withStorageErrors } from './storage-errors.js'
 
 export { redactUrl }
 
@@ -51,23 +52,17 @@ export interface OpenDatabaseOptions {
  * ```
  */
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Database {
+  if (typeof url !== 'string')
+    throw new TypeError(`openDatabase() takes a database URL string, got ${typeof url}`)
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('openDatabase() takes an options object as its second argument')
+  }
   const parsed = parseDatabaseUrl(url)
+  const displayUrl = redactUrl(url)
   if (parsed.dialect === 'sqlite') {
-    if (parsed.path !== ':memory:') mkdirSync(dirname(resolve(parsed.path)), { recursive: true })
-    let sqlite: BetterSqlite3.Database
-    try {
-      sqlite = new BetterSqlite3(parsed.path)
-    } catch (cause) {
-      throw new CallwardenError('ERR_STORAGE_UNAVAILABLE', `cannot open SQLite database '${parsed.path}'`, {
-        cause,
-      })
-    }
-    // WAL lets readers proceed during a purge; busy_timeout makes concurrent writers from
-    // other processes wait instead of failing at once.
-    sqlite.pragma('journal_mode = WAL')
-    sqlite.pragma('busy_timeout = 5000')
-    sqlite.pragma('foreign_keys = ON')
-    return wrap(new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) }), 'sqlite', url)
+    const sqlite = openSqlite(parsed.path)
+    const dialect = new SqliteDialect({ database: sqlite })
+    return wrap(new Kysely<any>({ dialect: withStorageErrors(dialect, displayUrl) }), 'sqlite', url)
   }
   const pool = createPool({
     uri: url,
@@ -79,8 +74,39 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     dateStrings: false,
     charset: 'utf8mb4',
   })
-  return wrap(new Kysely<any>({ dialect: new MysqlDialect({ pool }) }), 'mysql', url)
+  const dialect = new MysqlDialect({ pool })
+  return wrap(new Kysely<any>({ dialect: withStorageErrors(dialect, displayUrl) }), 'mysql', url)
 }
+
+/**
+ * Opens (creating it and its folder if need be) and sets up a SQLite file. Any failure — a
+ * folder that cannot be made, a path that is a directory or read-only, a file that is not a
+ * database — is an `ERR_STORAGE_UNAVAILABLE` naming the path.
+ */
+function openSqlite(path: string): BetterSqlite3.Database {
+  let sqlite: BetterSqlite3.Database | undefined
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
+    sqlite = new BetterSqlite3(path)
+    // WAL lets readers proceed during a purge; busy_timeout makes concurrent writers from
+    // other processes wait (this long, once) instead of failing at once.
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
+    sqlite.pragma('foreign_keys = ON')
+    return sqlite
+  } catch (cause) {
+    sqlite?.close()
+    const code = (cause as { code?: unknown } | null)?.code
+    throw new CallwardenError(
+      'ERR_STORAGE_UNAVAILABLE',
+      `cannot open SQLite database '${path}'${typeof code === 'string' ? ` (${code})` : ''}; the path must name a file in a writable folder`,
+      { cause },
+    )
+  }
+}
+
+/** How long a SQLite write waits for another process's write lock before it fails. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000
 
 function wrap(db: Kysely<any>, dialect: SqlDialect, url: string): Database {
   let closing: Promise<void> | undefined

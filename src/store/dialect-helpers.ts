@@ -7,6 +7,7 @@
  */
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely'
 import type { SqlDialect } from './database.js'
+import { StorageUnavailable } from '../errors.js'
 
 /** Rows deleted per statement by {@link deleteByKeys}. */
 export const DELETE_BATCH_SIZE = 500
@@ -82,11 +83,13 @@ export function isDuplicateKeyError(error: unknown): boolean {
 
 /**
  * True for lock conflicts that a transaction should simply run again: MySQL/MariaDB deadlocks
- * and lock-wait timeouts, SQLite's busy database.
+ * and lock-wait timeouts, a stale SQLite read snapshot. A SQLite database still busy after its
+ * busy timeout is not one: the wait already happened, and waiting again only stacks timeouts.
  */
 export function isTransientLockError(error: unknown): boolean {
+  if (error instanceof StorageUnavailable) return error.retriable
   const code = (error as { code?: unknown } | null)?.code
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY'
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY_SNAPSHOT'
 }
 
 /**

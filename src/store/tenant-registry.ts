@@ -71,6 +71,16 @@ interface TenantRow {
 }
 
 const REGION = /^[A-Z]{2}$/
+/** Retention preset names (the column holds 40 characters). */
+const PRESET = /^[a-z0-9][a-z0-9_-]{0,39}$/
+/** The `name` column's length. */
+const MAX_NAME_LENGTH = 200
+
+/** A short description of a bad value for messages (never more than 20 characters of it). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value.slice(0, 20)}'${value.length > 20 ? '…' : ''}`
+  return value === null ? 'null' : typeof value
+}
 
 /** At most this many tenants are remembered by {@link TenantRegistry.findRecent}. */
 const MAX_RECENT_TENANTS = 10_000
@@ -111,16 +121,47 @@ export class TenantRegistry {
     this.#timer = options.timer ?? (() => performance.now())
   }
 
-  /** Creates a tenant; `ERR_TENANT_INVALID` if the id is malformed, reserved (`system`) or taken. */
+  /**
+   * Creates a tenant; `ERR_TENANT_INVALID` if the id is malformed, reserved (`system`) or
+   * taken, or a field is malformed (name, regions, protection mode, retention preset).
+   */
   async create(input: NewTenant): Promise<Tenant> {
+    if (input === null || typeof input !== 'object') {
+      throw new TypeError(
+        `tenants.create() takes a tenant object, got ${input === null ? 'null' : typeof input}`,
+      )
+    }
     assertNewTenantId(input.id)
+    if (
+      typeof input.name !== 'string' ||
+      input.name.trim().length === 0 ||
+      input.name.length > MAX_NAME_LENGTH
+    ) {
+      throw new CallwardenError(
+        'ERR_TENANT_INVALID',
+        `tenant name is ${describeValue(input.name)}; allowed: a non-empty string of at most ${MAX_NAME_LENGTH} characters`,
+      )
+    }
+    const preset = input.retentionPreset ?? 'standard'
+    if (typeof preset !== 'string' || !PRESET.test(preset)) {
+      throw new CallwardenError(
+        'ERR_TENANT_INVALID',
+        `retention preset is ${describeValue(preset)}; allowed: 1-40 of a-z, 0-9, '_' and '-'`,
+      )
+    }
     const defaultRegion = input.defaultRegion ?? 'CN'
     const allowedRegions = input.allowedRegions ?? [defaultRegion]
+    if (!Array.isArray(allowedRegions) || allowedRegions.length === 0) {
+      throw new CallwardenError(
+        'ERR_TENANT_INVALID',
+        'allowed regions must be a non-empty list of region codes',
+      )
+    }
     for (const region of [defaultRegion, ...allowedRegions]) {
-      if (!REGION.test(region)) {
+      if (typeof region !== 'string' || !REGION.test(region)) {
         throw new CallwardenError(
           'ERR_TENANT_INVALID',
-          `region '${region}' is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. CN, SG)`,
+          `region ${describeValue(region)} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. CN, SG)`,
         )
       }
     }
@@ -138,7 +179,7 @@ export class TenantRegistry {
       protection_mode: mode,
       default_region: defaultRegion,
       allowed_regions: allowedRegions.join(','),
-      retention_preset: input.retentionPreset ?? 'standard',
+      retention_preset: preset,
       created_at: this.#clock.now().getTime(),
       terminated_at: null,
     }
@@ -151,6 +192,7 @@ export class TenantRegistry {
 
   /** The tenant, or `undefined`. */
   async find(id: string): Promise<Tenant | undefined> {
+    if (typeof id !== 'string') throw new TypeError(`a tenant id is a string, got ${typeof id}`)
     const row = await this.#db.selectFrom('cw_tenants').selectAll().where('id', '=', id).executeTakeFirst()
     return row === undefined ? undefined : toTenant(row as TenantRow)
   }
@@ -212,6 +254,7 @@ export class TenantRegistry {
 
   /** The tenant; `ERR_TENANT_INVALID` if there is none. */
   async get(id: string): Promise<Tenant> {
+    assertTenantId(id)
     const tenant = await this.find(id)
     if (tenant === undefined) throw new CallwardenError('ERR_TENANT_INVALID', `no tenant '${id}'`)
     return tenant
@@ -225,6 +268,7 @@ export class TenantRegistry {
 
   /** Changes a tenant's status; terminating records the time (the 15-day grace starts). */
   async setStatus(id: string, status: TenantStatus): Promise<Tenant> {
+    assertTenantId(id)
     if (!(TENANT_STATUSES as readonly string[]).includes(status)) {
       throw new CallwardenError(
         'ERR_TENANT_INVALID',

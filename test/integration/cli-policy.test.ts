@@ -192,13 +192,20 @@ describe('callwarden policy CLI', () => {
     expect(late.stdout).not.toContain('13811112222')
   })
 
-  it('check-call refuses an instant without an offset and an unknown purpose', async () => {
+  it('check-call refuses an instant without an offset or on a date that does not exist, and an unknown purpose', async () => {
     const wall = await cli(
       ['check-call', '--tenant', 'acme', '--callee', '+8613811112222', '--at', '2026-11-23T10:00'],
       cwd,
     )
     expect(wall.code).toBe(1)
-    expect(wall.stderr).toMatch(/^ERR_CONFIG_INVALID: --at must be an ISO 8601 date-time with an offset/)
+    expect(wall.stderr).toMatch(/^ERR_CONFIG_INVALID: --at /)
+    // A date that does not exist is refused, not rolled over to 2 March.
+    const impossible = await cli(
+      ['check-call', '--tenant', 'acme', '--callee', '+8613811112222', '--at', '2026-02-30T10:00:00+08:00'],
+      cwd,
+    )
+    expect(impossible.code).toBe(1)
+    expect(impossible.stderr).toMatch(/^ERR_CONFIG_INVALID: --at /)
     const purpose = await cli(
       ['check-call', '--tenant', 'acme', '--callee', '+8613811112222', '--purpose', 'spam'],
       cwd,

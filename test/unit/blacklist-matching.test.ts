@@ -7,6 +7,8 @@ import {
   toSpreadsheetText,
 } from '../../src/policy/blacklist/blacklist-csv.js'
 import { parseBlacklistPattern } from '../../src/policy/blacklist/blacklist-entry.js'
+import { blacklist } from '../../src/policy/blacklist/blacklist-middleware.js'
+import { createPipeline, type InboundCall, type OutboundCall } from '../../src/pipeline/index.js'
 import {
   BlacklistSnapshots,
   type SnapshotEntry,
@@ -171,5 +173,36 @@ describe('blacklist CSV', () => {
         expect(parseCsv(formatCsvLine(fields))[0]?.fields).toEqual(fields)
       }),
     )
+  })
+})
+
+describe('blacklist middleware', () => {
+  const listed = new Set(['+8613900000000'])
+  const list = {
+    match: async (_tenantId: string, e164: string) =>
+      listed.has(e164) ? { id: 'bl-1', direction: 'both' as const, kind: 'exact' as const } : undefined,
+  }
+
+  it('judges the party its direction names, whatever the event carries', async () => {
+    const outbound = createPipeline<OutboundCall>().use(blacklist({ direction: 'outbound', list }))
+    const call = { type: 'outbound', tenantId: 'acme', callId: 'c-1' } as const
+    // Even an event posing as inbound is judged by its callee in an outbound check.
+    const posing = { ...call, type: 'inbound', caller: '+8613900000000', callee: '+8613988888888' }
+    expect((await outbound.run(posing as never)).verdict).toBe('allow')
+    expect(
+      (await outbound.run({ ...call, caller: '+8613988888888', callee: '+8613900000000' })).verdict,
+    ).toBe('deny')
+    const inbound = createPipeline<InboundCall>().use(blacklist({ direction: 'inbound', list }))
+    const arriving = { type: 'inbound', tenantId: 'acme', callId: 'c-2' } as const
+    expect(
+      (await inbound.run({ ...arriving, caller: '+8613900000000', callee: '+8613988888888' })).verdict,
+    ).toBe('deny')
+    expect(
+      (await inbound.run({ ...arriving, caller: '+8613988888888', callee: '+8613900000000' })).verdict,
+    ).toBe('allow')
+  })
+
+  it('needs a direction', () => {
+    expect(() => blacklist({ list } as never)).toThrow(TypeError)
   })
 })

@@ -12,6 +12,8 @@ import {
   type Middleware,
   type OutboundCall,
 } from '../../src/pipeline/index.js'
+import { attemptCap } from '../../src/policy/attempts/attempt-cap-middleware.js'
+import type { AttemptDecision } from '../../src/policy/attempts/attempt-ledger.js'
 
 const event = (over: Partial<OutboundCall> = {}): OutboundCall => ({
   type: 'outbound',
@@ -494,9 +496,121 @@ describe('validateCallEvent', () => {
     [{ at: '2026-11-21 10:00' }, 'at'],
     [{ at: '2026-11-21T10:00:00' }, 'at'],
     [{ at: new Date(Number.NaN) }, 'at'],
+    [{ at: '2026-02-30T10:00:00Z' }, 'at'],
+    [{ at: '2027-06-31T10:00:00+08:00' }, 'at'],
+    [{ at: Number.POSITIVE_INFINITY }, 'at'],
   ])('denies %o naming the field', async (over, field) => {
     const decision = await run({ ...event(), ...over })
     expect(decision.verdict).toBe('deny')
     expect(decision.reasons[0]).toMatchObject({ code: 'ERR_EVENT_INVALID', details: { field } })
+  })
+})
+
+describe('a chain accepts only its own event type', () => {
+  const inboundLike = {
+    type: 'inbound',
+    tenantId: 'acme',
+    callId: 'c-1',
+    caller: '+8613900000000',
+    callee: '+8613988888888',
+  }
+
+  it('a pipeline with an eventType denies other types before any middleware runs', async () => {
+    const ran = vi.fn()
+    const pipeline = createPipeline<OutboundCall>({ eventType: 'outbound' }).use(guard(ran))
+    const decision = await pipeline.run(inboundLike as never)
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons).toEqual([
+      expect.objectContaining({ code: 'ERR_EVENT_INVALID', details: { field: 'type' } }),
+    ])
+    expect(ran).not.toHaveBeenCalled()
+    expect((await pipeline.run(event())).verdict).toBe('allow')
+  })
+
+  it('validateCallEvent(type) denies other types in a pipeline without one', async () => {
+    const pipeline = createPipeline<OutboundCall>().use(validateCallEvent('outbound'))
+    expect((await pipeline.run(inboundLike as never)).reasons[0]).toMatchObject({
+      code: 'ERR_EVENT_INVALID',
+      details: { field: 'type' },
+    })
+    expect((await pipeline.run(event())).verdict).toBe('allow')
+    expect(() => validateCallEvent('fax' as never)).toThrow(TypeError)
+  })
+})
+
+describe('decision deadline', () => {
+  const never = guard<OutboundCall>(function waitsForever() {
+    return new Promise<void>(() => undefined)
+  })
+
+  it('denies a run still waiting at the deadline with ERR_POLICY_UNAVAILABLE, reason deadline', async () => {
+    const after = vi.fn()
+    const decision = await createPipeline<OutboundCall>({ deadlineMs: 10 })
+      .use(never)
+      .use(guard(after))
+      .run(event())
+    expect(decision.verdict).toBe('deny')
+    expect(decision.reasons).toEqual([
+      expect.objectContaining({
+        code: 'ERR_POLICY_UNAVAILABLE',
+        middleware: 'waitsForever',
+        details: { reason: 'deadline', deadlineMs: 10, middleware: 'waitsForever' },
+      }),
+    ])
+    expect(after).not.toHaveBeenCalled()
+  })
+
+  it('gives back what a late check spends and ignores what it says', async () => {
+    let finish: (() => void) | undefined
+    const undone = vi.fn()
+    const late = guard<OutboundCall>(function recordsLate(ctx) {
+      return new Promise<void>((resolve) => {
+        finish = () => {
+          // What a slow attempt cap does once its write commits after the run was decided.
+          ctx.onDenied(undone)
+          ctx.note('LATE', 'said too late')
+          ctx.deny('ERR_POLICY_ATTEMPT_CAP', 'said too late')
+          resolve()
+        }
+      })
+    })
+    const after = vi.fn()
+    const decision = await createPipeline<OutboundCall>({ deadlineMs: 10 })
+      .use(late)
+      .use(guard(after))
+      .run(event())
+    expect(decision.reasons.map((r) => r.code)).toEqual(['ERR_POLICY_UNAVAILABLE'])
+    finish!()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(undone).toHaveBeenCalledTimes(1)
+    expect(decision.reasons.map((r) => r.code)).toEqual(['ERR_POLICY_UNAVAILABLE'])
+    expect(after).not.toHaveBeenCalled()
+  })
+
+  it('releases an attempt the attempt cap records after the deadline', async () => {
+    let record: ((decision: AttemptDecision) => void) | undefined
+    const release = vi.fn(async () => true)
+    const ledger = {
+      tryRecord: () => new Promise<AttemptDecision>((resolve) => (record = resolve)),
+      release,
+    }
+    const decision = await createPipeline<OutboundCall>({ deadlineMs: 10 })
+      .use(attemptCap({ ledger, caps: () => [{ id: 'day', max: 3, windowHours: 24 }] }))
+      .run(event({ at: '2026-11-23T10:00:00Z' }))
+    expect(decision.reasons[0]?.details).toMatchObject({ reason: 'deadline' })
+    record!({ allowed: true, recorded: true, attemptId: 'ca-late', counts: [] })
+    await vi.waitFor(() => expect(release).toHaveBeenCalledWith({ tenantId: 'acme', attemptId: 'ca-late' }))
+  })
+
+  it('leaves runs that finish in time, and runs that never wait, as they are', async () => {
+    const quick = guard<OutboundCall>(async function quick() {})
+    expect((await createPipeline<OutboundCall>({ deadlineMs: 1000 }).use(quick).run(event())).verdict).toBe(
+      'allow',
+    )
+    expect((await createPipeline<OutboundCall>({ deadlineMs: 1 }).run(event())).verdict).toBe('allow')
+  })
+
+  it.each([0, -1, 1.5, Number.NaN, '100', 2 ** 31])('refuses deadlineMs %o', (deadlineMs) => {
+    expect(() => createPipeline<OutboundCall>({ deadlineMs: deadlineMs as number })).toThrow(RangeError)
   })
 })

@@ -122,7 +122,7 @@ export function attemptCap(options: AttemptCapMiddlewareOptions): Middleware<Out
     return record(ctx, callee.e164, own, extra)
   }
   return guard<OutboundCall>(function attemptCap(ctx) {
-    const callee = readCallNumber(ctx, regionOf)
+    const callee = readCallNumber(ctx, 'callee', regionOf)
     return whenReady(callee, (c) => judge(ctx, c))
   })
 }

@@ -44,6 +44,8 @@ import {
   type AttemptCap,
   type CapCount,
 } from './attempt-cap.js'
+import { parseInstant, type InstantInput } from '../../lib/instant.js'
+import { assertRequest } from '../../lib/request.js'
 
 const ATTEMPTS = POLICY_TABLES.callAttempts
 const HEADS = POLICY_TABLES.callAttemptHeads
@@ -100,8 +102,8 @@ export interface TryRecordRequest {
   readonly tenantId: string
   /** The callee in E.164. */
   readonly number: string
-  /** When the attempt is placed (the decision instant). */
-  readonly at: Date
+  /** When the attempt is placed (the decision instant): a Date, epoch ms or RFC 3339. */
+  readonly at: InstantInput
   /** Every cap that applies; empty records without limit. */
   readonly caps: readonly AttemptCap[]
   /** Judge only: record nothing, lock nothing. @defaultValue false */
@@ -179,6 +181,7 @@ export class AttemptLedger {
    * across processes. A dry run judges without recording or locking.
    */
   async tryRecord(request: TryRecordRequest): Promise<AttemptDecision> {
+    assertRequest(request, 'attempts.tryRecord')
     return this.tryRecordNow(request)
   }
 
@@ -193,6 +196,7 @@ export class AttemptLedger {
    * ```
    */
   tryRecordNow(request: TryRecordRequest): Awaitable<AttemptDecision> {
+    assertRequest(request, 'attempts.tryRecordNow')
     const { tenantId, caps, number } = request
     assertTenantId(tenantId)
     if (typeof number !== 'string' || !E164.test(number)) {
@@ -297,6 +301,7 @@ export class AttemptLedger {
    * recorded. Returns whether it existed.
    */
   async release(request: { readonly tenantId: string; readonly attemptId: string }): Promise<boolean> {
+    assertRequest(request, 'attempts.release')
     const { tenantId, attemptId } = request
     assertTenantId(tenantId)
     if (typeof attemptId !== 'string') throw new TypeError('attemptId must be a string')
@@ -318,9 +323,10 @@ export class AttemptLedger {
   async count(request: {
     readonly tenantId: string
     readonly number: string
-    readonly at: Date
+    readonly at: InstantInput
     readonly windowHours: number
   }): Promise<number> {
+    assertRequest(request, 'attempts.count')
     assertTenantId(request.tenantId)
     const key = this.#numberKey(request.tenantId, request.number)
     const at = instant(request.at)
@@ -343,16 +349,17 @@ export class AttemptLedger {
   async prune(request: {
     readonly tenantId: string
     /** @defaultValue now minus {@link MAX_CAP_WINDOW_HOURS} */
-    readonly before?: Date
+    readonly before?: InstantInput
     /** @defaultValue 1000 */
     readonly batchSize?: number
   }): Promise<{ readonly attempts: number; readonly heads: number }> {
+    assertRequest(request, 'attempts.prune')
     const { tenantId } = request
     assertTenantId(tenantId)
     const before =
       request.before === undefined
         ? this.#options.clock.now().getTime() - MAX_CAP_WINDOW_HOURS * 3_600_000
-        : instant(request.before)
+        : instant(request.before, 'before')
     const batchSize = request.batchSize ?? 1000
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new RangeError(`batchSize must be a whole number from 1 to 10000, got ${batchSize}`)
@@ -567,8 +574,6 @@ function withAttempt(times: readonly number[], at: number, limit: number): numbe
   return all.slice(0, limit)
 }
 
-function instant(value: unknown): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new TypeError('at must be a valid Date')
-  return value.getTime()
+function instant(value: unknown, field = 'at'): number {
+  return parseInstant(value, field)
 }

@@ -8,6 +8,7 @@
 import { CallwardenError } from '../../errors.js'
 import { NumberInvalid, normalizeNumber } from '../../masking/phone-number.js'
 import { leadingCallingCode } from '../calling-codes.js'
+import { INSTANT_FORMS, readInstant } from '../../lib/instant.js'
 
 /** Which calls an entry blocks: calls from the number, calls to it, or both. */
 export const BLACKLIST_DIRECTIONS = ['inbound', 'outbound', 'both'] as const
@@ -127,13 +128,11 @@ export function parseBlacklistReason(value: unknown): string | undefined {
 /** Checks an expiry: a time after `now`, or none. */
 export function parseBlacklistExpiry(value: unknown, now: Date): number | undefined {
   if (value === undefined || value === null || value === '') return undefined
-  let time: number
-  if (value instanceof Date) time = value.getTime()
-  else if (typeof value === 'string') time = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN
-  else throw new TypeError(`expiresAt must be a Date or an ISO 8601 string, got ${typeof value}`)
-  if (Number.isNaN(time)) {
-    throw new BlacklistEntryInvalid('expiresAt', 'allowed: an ISO 8601 time such as 2030-01-31T00:00:00Z')
+  if (!(value instanceof Date) && typeof value !== 'string' && typeof value !== 'number') {
+    throw new TypeError(`expiresAt must be a Date or an RFC 3339 string, got ${typeof value}`)
   }
+  const time = readInstant(value)
+  if (time === undefined) throw new BlacklistEntryInvalid('expiresAt', `allowed: ${INSTANT_FORMS}`)
   if (time <= now.getTime()) {
     throw new BlacklistEntryInvalid('expiresAt', 'must lie in the future')
   }

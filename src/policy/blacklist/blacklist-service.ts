@@ -51,6 +51,7 @@ import {
 import { BlacklistSnapshots, type SnapshotEntry } from './blacklist-snapshot.js'
 import { bumpListVersion, readListVersion } from '../../store/list-versions.js'
 import { isDuplicateKeyError, isTransientLockError } from '../../store/dialect-helpers.js'
+import { assertRequest } from '../../lib/request.js'
 
 const TABLE = POLICY_TABLES.blacklist
 /** The blacklist's name in `cw_list_versions`. */
@@ -304,6 +305,7 @@ export class BlacklistService {
 
   /** Adds (or updates) an entry for a number or prefix. Agents and admins. */
   async add(request: AddBlacklistEntryRequest): Promise<BlacklistChange> {
+    assertRequest(request, 'blacklist.add')
     const { tenantId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, ADD_ROLES, 'add blacklist entries')
@@ -318,6 +320,7 @@ export class BlacklistService {
    * number or a UID can do it. `ERR_CALL_NOT_FOUND` when the tenant has no such call.
    */
   async addByCallId(request: AddBlacklistByCallRequest): Promise<BlacklistChange> {
+    assertRequest(request, 'blacklist.addByCallId')
     const { tenantId, callId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, ADD_ROLES, 'add blacklist entries')
@@ -378,6 +381,7 @@ export class BlacklistService {
     readonly id: string
     readonly by: Viewer
   }): Promise<void> {
+    assertRequest(request, 'blacklist.remove')
     const { tenantId, id, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, ADMIN_ROLES, 'remove blacklist entries')
@@ -448,6 +452,7 @@ export class BlacklistService {
    * auditors: masked). Prefixes are shown real to admins and withheld from everyone else.
    */
   async list(request: ListBlacklistRequest): Promise<BlacklistPage> {
+    assertRequest(request, 'blacklist.list')
     const { tenantId, viewer } = request
     assertTenantId(tenantId)
     assertPolicyActor(viewer, VIEWER_ROLES, 'list the blacklist')
@@ -489,6 +494,7 @@ export class BlacklistService {
    * the same file again changes nothing (`unchanged`). Admins only.
    */
   async importCsv(request: ImportBlacklistRequest): Promise<BlacklistImportReport> {
+    assertRequest(request, 'blacklist.importCsv')
     const { tenantId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, ADMIN_ROLES, 'import blacklist entries')
@@ -579,6 +585,7 @@ export class BlacklistService {
    * numbers: admins only, recorded as an `export.create` event before anything is returned.
    */
   async exportCsv(request: { readonly tenantId: string; readonly by: Viewer }): Promise<string> {
+    assertRequest(request, 'blacklist.exportCsv')
     const { tenantId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, ADMIN_ROLES, 'export the blacklist')

@@ -41,6 +41,7 @@ import {
   zoneOffsets,
   type ZoneOffsets,
 } from './zone-offsets.js'
+import { readInstant } from '../../lib/instant.js'
 
 /** What {@link CallingHoursEngine.evaluate} judges. */
 export interface CallingHoursInput {
@@ -576,7 +577,8 @@ function compilePack(pack: RulePack): CompiledPack {
   return {
     id: pack.id,
     version: pack.version,
-    from: Date.parse(pack.effectiveFrom),
+    // Validated by the pack schema, with the same strict reading.
+    from: readInstant(pack.effectiveFrom) ?? Number.NaN,
     rules: pack.rules.map((rule) => compilePackRule(rule)),
     sets: new Map(),
   }

@@ -115,7 +115,7 @@ export function callingHours(options: CallingHoursOptions): Middleware<OutboundC
     }
   }
   return guard<OutboundCall>(function callingHours(ctx) {
-    const callee = readCallNumber(ctx, regionOf)
+    const callee = readCallNumber(ctx, 'callee', regionOf)
     return whenReady(callee, (c) => judge(ctx, c))
   })
 }

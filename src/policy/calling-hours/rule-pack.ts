@@ -11,6 +11,7 @@
 import { z } from 'zod'
 import { CallwardenError, type InvalidField } from '../../errors.js'
 import { OUTBOUND_PURPOSES } from '../../pipeline/call-events.js'
+import { INSTANT_FORMS, readInstant } from '../../lib/instant.js'
 
 /** Weekday names, Sunday first (the index is the JavaScript weekday). */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const
@@ -28,7 +29,6 @@ export type RuleKind = (typeof RULE_KINDS)[number]
 
 const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
 const LOCAL_TIME = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
 const isoDate = z
   .string()
@@ -162,7 +162,7 @@ export const rulePackSchema = z
     /** The instant this version takes over from the previous one (ISO 8601 with offset). */
     effectiveFrom: z
       .string()
-      .regex(ISO_INSTANT, 'an ISO 8601 instant with an offset, e.g. 2026-01-01T00:00:00Z'),
+      .refine((value) => readInstant(value) !== undefined, `an instant: ${INSTANT_FORMS}`),
     description: z.string().optional(),
     rules: z.array(callingRuleSchema),
   })

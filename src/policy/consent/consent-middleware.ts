@@ -69,7 +69,7 @@ export function consent(options: ConsentMiddlewareOptions): Middleware<OutboundC
   const given = options.requiredFor ?? DEFAULT_CONSENT_REQUIRED_FOR
   const requiredFor = typeof given === 'function' ? given : () => given
   const check = async (ctx: CallContext<OutboundCall>, purpose: ConsentPurpose): Promise<void> => {
-    const callee = await readCallNumber(ctx, regionOf)
+    const callee = await readCallNumber(ctx, 'callee', regionOf)
     const result: ConsentCheck =
       callee instanceof NumberInvalid
         ? { live: false, state: 'none' }

@@ -7,6 +7,7 @@
  */
 import { CallwardenError } from '../../errors.js'
 import { OUTBOUND_PURPOSES, type OutboundPurpose } from '../../pipeline/call-events.js'
+import { INSTANT_FORMS, readInstant } from '../../lib/instant.js'
 
 /** What a consent is for: the purposes of outbound calls. */
 export const CONSENT_PURPOSES = OUTBOUND_PURPOSES
@@ -162,13 +163,11 @@ export function parseConsentExpiry(value: unknown, grantedAt: number, now: Date)
 }
 
 function instant(value: unknown, field: 'grantedAt' | 'expiresAt'): number {
-  let time: number
-  if (value instanceof Date) time = value.getTime()
-  else if (typeof value === 'string') time = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN
-  else throw new TypeError(`${field} must be a Date or an ISO 8601 string, got ${typeof value}`)
-  if (Number.isNaN(time)) {
-    throw new ConsentInvalid(field, 'allowed: an ISO 8601 time such as 2030-01-31T00:00:00Z')
+  if (!(value instanceof Date) && typeof value !== 'string' && typeof value !== 'number') {
+    throw new TypeError(`${field} must be a Date or an RFC 3339 string, got ${typeof value}`)
   }
+  const time = readInstant(value)
+  if (time === undefined) throw new ConsentInvalid(field, `allowed: ${INSTANT_FORMS}`)
   return time
 }
 

@@ -51,6 +51,8 @@ import {
   type ConsentChannel,
   type ConsentPurpose,
 } from './consent-record.js'
+import { parseInstant, type InstantInput } from '../../lib/instant.js'
+import { assertRequest } from '../../lib/request.js'
 
 const TABLE = POLICY_TABLES.consents
 
@@ -181,6 +183,7 @@ export class ConsentService {
 
   /** Records a consent as a new row. Agents and admins. */
   async grant(request: GrantConsentRequest): Promise<Consent> {
+    assertRequest(request, 'consent.grant')
     const { tenantId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, CHANGE_ROLES, 'grant consents')
@@ -242,6 +245,7 @@ export class ConsentService {
    * Agents and admins.
    */
   async revoke(target: RevokeConsentTarget, by: Viewer, reason?: string): Promise<ConsentRevocation> {
+    assertRequest(target, 'consent.revoke', 'target')
     if (target === null || typeof target !== 'object') {
       throw new TypeError('revoke() takes { tenantId, id } or { tenantId, number, purpose }')
     }
@@ -333,15 +337,15 @@ export class ConsentService {
     readonly tenantId: string
     readonly number: string
     readonly purpose: ConsentPurpose
-    /** @defaultValue now */
-    readonly at?: Date
+    /** A Date, epoch ms or RFC 3339. @defaultValue now */
+    readonly at?: InstantInput
   }): Promise<ConsentCheck> {
+    assertRequest(request, 'consent.check')
     const { tenantId } = request
     assertTenantId(tenantId)
     const number = await this.#normalize(tenantId, request.number)
     const purpose = parseConsentPurpose(request.purpose)
-    const at = (request.at ?? this.#options.clock.now()).getTime()
-    if (Number.isNaN(at)) throw new TypeError('at must be a valid Date')
+    const at = request.at === undefined ? this.#options.clock.now().getTime() : parseInstant(request.at, 'at')
     const db = policyTenantDb(this.#options.db, tenantId)
     const base = () =>
       db
@@ -382,6 +386,7 @@ export class ConsentService {
     readonly number: string
     readonly viewer: Viewer
   }): Promise<ConsentHistory> {
+    assertRequest(request, 'consent.history')
     const { tenantId, viewer } = request
     assertTenantId(tenantId)
     assertPolicyActor(viewer, VIEWER_ROLES, 'read consent history')

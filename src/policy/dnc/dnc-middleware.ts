@@ -62,7 +62,7 @@ export function dnc(options: DncMiddlewareOptions): Middleware<OutboundCall> {
     }
   }
   return guard<OutboundCall>(function dnc(ctx) {
-    const callee = readCallNumber(ctx, regionOf)
+    const callee = readCallNumber(ctx, 'callee', regionOf)
     return whenReady(callee, (c) => judge(ctx, c))
   })
 }

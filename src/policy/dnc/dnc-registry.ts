@@ -23,6 +23,7 @@ import {
 } from './dnc-list.js'
 import { BLANK, DncNumberReader, resultProblem, type DncLineProblem } from './dnc-number-reader.js'
 import { DNC_LIST_FORMATS, readDncSource, type DncListFormat, type DncListSource } from './dnc-source.js'
+import { assertRequest } from '../../lib/request.js'
 
 /** What a list name looks like: 1–64 letters, digits, `.`, `_`, `-`, starting with a letter or digit. */
 export const DNC_LIST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -243,6 +244,7 @@ export class DncRegistry {
    * `replace` that would leave the list empty; the version in force then stays.
    */
   async load(request: DncLoadRequest): Promise<DncLoadReport> {
+    assertRequest(request, 'dnc.load')
     if (request === null || typeof request !== 'object')
       throw new TypeError('a load request must be an object')
     const { list, tenantId } = request

@@ -22,6 +22,8 @@ import type { Viewer } from '../../masking/number-protector.js'
 import type { TransactionalAuditSink } from '../blacklist/blacklist-service.js'
 import { assertPolicyActor, policyActorOf } from '../policy-actor.js'
 import { POLICY_TABLES, policyTenantDb } from '../policy-tables.js'
+import { INSTANT_FORMS, parseInstant, readInstant, type InstantInput } from '../../lib/instant.js'
+import { assertRequest } from '../../lib/request.js'
 
 const TABLE = POLICY_TABLES.burstAnnouncements
 
@@ -87,7 +89,8 @@ export interface BurstPermit {
 /** What {@link BurstGuard.tryAcquire} takes. */
 export interface BurstRequest {
   readonly tenantId: string
-  readonly at: Date
+  /** A Date, epoch ms or RFC 3339. */
+  readonly at: InstantInput
   /** Judge without taking a slot. @defaultValue false */
   readonly dryRun?: boolean
 }
@@ -153,7 +156,7 @@ export class BurstGuard {
   }
 
   /** Calls this process lets the tenant place in any window around `at`. */
-  async limitAt(tenantId: string, at: Date): Promise<number> {
+  async limitAt(tenantId: string, at: InstantInput): Promise<number> {
     assertTenantId(tenantId)
     const t = instant(at)
     return this.#limit(await this.#loadAnnouncements(tenantId), t)
@@ -173,6 +176,7 @@ export class BurstGuard {
    * goes backwards does not free slots.
    */
   async tryAcquire(request: BurstRequest): Promise<BurstDecision> {
+    assertRequest(request, 'rate.tryAcquire')
     return this.tryAcquireNow(request)
   }
 
@@ -186,6 +190,7 @@ export class BurstGuard {
    * ```
    */
   tryAcquireNow(request: BurstRequest): Awaitable<BurstDecision> {
+    assertRequest(request, 'rate.tryAcquireNow')
     const { tenantId } = request
     assertTenantId(tenantId)
     const at = instant(request.at)
@@ -229,6 +234,7 @@ export class BurstGuard {
    * process applies it within `refreshMs` (this one at once). Admins only.
    */
   async announceBurst(request: AnnounceBurstRequest): Promise<BurstAnnouncement> {
+    assertRequest(request, 'rate.announceBurst')
     const { tenantId, by } = request
     assertTenantId(tenantId)
     assertPolicyActor(by, ['admin'], 'announce bursts')
@@ -347,11 +353,11 @@ function nextFit(log: readonly number[], limit: number, at: number): number {
 }
 
 function parseTime(value: unknown, field: 'from' | 'until'): number {
-  let time: number
-  if (value instanceof Date) time = value.getTime()
-  else if (typeof value === 'string') time = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN
-  else throw new TypeError(`${field} must be a Date or an ISO 8601 string, got ${typeof value}`)
-  if (Number.isNaN(time)) throw invalid(field, 'allowed: an ISO 8601 time such as 2030-01-31T09:00:00Z')
+  if (!(value instanceof Date) && typeof value !== 'string' && typeof value !== 'number') {
+    throw new TypeError(`${field} must be a Date or an RFC 3339 string, got ${typeof value}`)
+  }
+  const time = readInstant(value)
+  if (time === undefined) throw invalid(field, `allowed: ${INSTANT_FORMS}`)
   return time
 }
 
@@ -363,7 +369,5 @@ function invalid(field: string, message: string): CallwardenError {
 }
 
 function instant(value: unknown): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new TypeError('at must be a valid Date')
-  return value.getTime()
+  return parseInstant(value, 'at')
 }

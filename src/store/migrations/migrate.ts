@@ -6,7 +6,7 @@
  * @module
  */
 import { Migrator, type Migration, type MigrationResult } from 'kysely'
-import { CallwardenError } from '../../errors.js'
+import { CallwardenError, StorageUnavailable } from '../../errors.js'
 import type { Database } from '../database.js'
 import { coreMigrations } from './core-migrations.js'
 import { referenceMigrations } from './reference-migrations.js'
@@ -49,6 +49,9 @@ export async function migrate(database: Database, options: MigrateOptions = {}):
     })
     const { error, results = [] } = await migrator.migrateToLatest()
     const failed = results.find((r: MigrationResult) => r.status === 'Error')
+    // A database that cannot be reached or is locked is reported as such: trying again later
+    // is the remedy, not repairing a migration.
+    if (error instanceof StorageUnavailable) throw error
     if (error !== undefined) {
       throw new CallwardenError(
         'ERR_MIGRATION_FAILED',
