@@ -15,6 +15,7 @@ import { createCallwarden, type Callwarden } from '../index.js'
 import { CallwardenError, type CallwardenErrorCode } from '../errors.js'
 import { loadConfig } from '../config.js'
 import { writePrivateFile } from '../lib/private-file.js'
+import { redactSecrets } from '../lib/redact-secrets.js'
 import type { BlacklistDirection } from '../policy/blacklist/blacklist-entry.js'
 import { OUTBOUND_PURPOSES, type OutboundPurpose } from '../pipeline/call-events.js'
 import { eventInstant } from '../pipeline/pipeline.js'
@@ -498,7 +499,7 @@ function isoTime(value: string, flag: string): Date {
 async function runDemo(cw: Callwarden, records: number): Promise<void> {
   const now = cw.clock.now()
   print(`database: ${cw.database.displayUrl}`)
-  print(`objects: ${cw.blobs.location}`)
+  print(`objects: ${redactSecrets(cw.blobs.location)}`)
   const tenantId = `demo-${randomBytes(3).toString('hex')}`
   await cw.tenants.create({ id: tenantId, name: 'Demo Contact Center', protectionMode: 'mask' })
   print(`tenant: ${tenantId}`)
@@ -565,12 +566,17 @@ try {
     // Help and version exit with code 0; usage errors were already printed by commander.
     process.exitCode = error.exitCode
   } else if (error instanceof CallwardenError) {
-    process.stderr.write(`${error.code}: ${error.message.split('\n')[0]}\n`)
+    process.stderr.write(`${error.code}: ${firstLine(error.message)}\n`)
     process.exitCode = 1
   } else {
     process.stderr.write(
-      `ERR_INTERNAL: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,
+      `ERR_INTERNAL: ${firstLine(error instanceof Error ? error.message : String(error))}\n`,
     )
     process.exitCode = 70
   }
+}
+
+/** The line printed for a failure; whatever a dependency put in it, never a credential. */
+function firstLine(message: string): string {
+  return redactSecrets(message).split('\n')[0]!
 }

@@ -210,3 +210,36 @@ describe('CLI input files', () => {
     },
   )
 })
+
+describe('secrets in CLI output', () => {
+  let cwd: string
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'cw-cli-secrets-'))
+  })
+
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true })
+  })
+
+  it('no part of a URL password reaches standard error or output', { timeout: 120_000 }, async () => {
+    // Pieces no message holds by chance, joined by the characters that break URL parsing.
+    const pieces = ['Q7XK2M9P', 'ZR4T8W1N', 'HV6C3J5B']
+    const password = `${pieces[0]}@${pieces[1]}:/?#%${pieces[2]}`
+    const runs: Record<string, string>[] = [
+      { CALLWARDEN_DATABASE_URL: `mysql://cw:${password}@127.0.0.1:1/cw` },
+      { CALLWARDEN_DATABASE_URL: `mysql://cw:${password}@127.0.0.1:1` },
+      { CALLWARDEN_DATABASE_URL: `postgres://cw:${password}@db/cw` },
+      // Well-formed and unreachable: the failure comes from the driver.
+      { CALLWARDEN_DATABASE_URL: `mysql://cw:${encodeURIComponent(password)}@127.0.0.1:1/cw` },
+      { CALLWARDEN_BLOB_URL: `s3://AKIDEXAMPLE:${password}@recordings/calls` },
+      { CALLWARDEN_BLOB_URL: `s3://recordings?endpoint=http://u:${password}@127.0.0.1:1` },
+    ]
+    const results = await Promise.all(runs.map((env) => cli(['migrate'], cwd, env)))
+    for (const { code, stdout, stderr } of results) {
+      expect(code).toBe(1)
+      expect(stderr).toMatch(/^ERR_[A-Z_]+: [^\n]*\n$/)
+      for (const piece of pieces) expect(`${stdout}${stderr}`).not.toContain(piece)
+    }
+  })
+})
