@@ -12,6 +12,7 @@ import { ConfigInvalid, type InvalidField } from './errors.js'
 import { datasetDeclarationSchema } from './store/data-map/dataset.js'
 import { redactSecrets } from './lib/redact-secrets.js'
 import { parseBlobUrl, parseDatabaseUrl } from './lib/storage-urls.js'
+import { withoutByteOrderMark } from './lib/text-input.js'
 import { TENANT_ID_PATTERN } from './lib/tenant-id.js'
 import { MASK_STYLES, NUMBER_FORMATS } from './masking/mask-number.js'
 import { uidEndpointSettingsSchema } from './masking/uid-mapping/uid-mapping-client.js'
@@ -477,7 +478,7 @@ function readConfigFile(file: string | undefined, cwd: string): Record<string, u
   if (file === undefined && !existsSync(path)) return {}
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = withoutByteOrderMark(readFileSync(path, 'utf8'))
   } catch (cause) {
     throw new ConfigInvalid([{ path: '(file)', message: `cannot read configuration file ${path}` }], {
       cause,

@@ -16,6 +16,7 @@ import { CallwardenError, type CallwardenErrorCode } from '../errors.js'
 import { loadConfig } from '../config.js'
 import { writePrivateFile } from '../lib/private-file.js'
 import { redactSecrets } from '../lib/redact-secrets.js'
+import { withoutByteOrderMark } from '../lib/text-input.js'
 import type { BlacklistDirection } from '../policy/blacklist/blacklist-entry.js'
 import { OUTBOUND_PURPOSES, type OutboundPurpose } from '../pipeline/call-events.js'
 import { eventInstant } from '../pipeline/pipeline.js'
@@ -467,7 +468,7 @@ async function withCallwarden<T>(fn: (cw: Callwarden) => Promise<T>): Promise<T>
 async function readJson(file: string, code: CallwardenErrorCode): Promise<unknown> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = withoutByteOrderMark(await readFile(file, 'utf8'))
   } catch (cause) {
     throw new CallwardenError(
       code,
