@@ -19,6 +19,13 @@ import { freshMysqlDatabase, s3Settings } from './services.js'
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
+/** One CLI process after another: on a loaded machine, parallel ones outlast their timeout. */
+async function sequentially<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = []
+  for (const item of items) results.push(await run(item))
+  return results
+}
+
 async function cli(args: string[], cwd: string, env: Record<string, string>) {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', tsx, main, ...args], {
@@ -125,7 +132,7 @@ for (const stack of CLI_STACKS) {
 
     it(
       'an unwritable --out is one ERR_FILE_UNWRITABLE line, exit 1, and leaves no file',
-      { timeout: 120_000 },
+      { timeout: 240_000 },
       async () => {
         const dir = join(cwd, 'unwritable')
         await mkdir(join(dir, 'a-directory'), { recursive: true })
@@ -138,7 +145,7 @@ for (const stack of CLI_STACKS) {
           ...targets.map((target) => OUTPUTS[0](target)),
           ...OUTPUTS.slice(1).map((command, i) => command(targets[i]!)),
         ]
-        const results = await Promise.all(runs.map((args) => cli(args, cwd, env)))
+        const results = await sequentially(runs, (args) => cli(args, cwd, env))
         for (const { code, stderr } of results) {
           expect(code).toBe(1)
           expect(stderr).toMatch(/^ERR_FILE_UNWRITABLE: [^\n]*\n$/)
@@ -150,7 +157,7 @@ for (const stack of CLI_STACKS) {
 
     it(
       'every output is 0600 over an existing 0644 file, with the new content',
-      { timeout: 120_000 },
+      { timeout: 240_000 },
       async () => {
         const dir = join(cwd, 'outputs')
         await mkdir(dir)
@@ -159,7 +166,9 @@ for (const stack of CLI_STACKS) {
           await writeFile(target, 'old content')
           await chmod(target, 0o644)
         }
-        const results = await Promise.all(OUTPUTS.map((command, i) => cli(command(targets[i]!), cwd, env)))
+        const results = await sequentially([...OUTPUTS.entries()], ([i, command]) =>
+          cli(command(targets[i]!), cwd, env),
+        )
         for (const [i, { code, stderr }] of results.entries()) {
           expect(stderr).toBe('')
           expect(code).toBe(0)
@@ -188,7 +197,7 @@ describe('CLI input files', () => {
 
   it(
     'a missing or unreadable input file is the command’s own ERR_* code, one line, exit 1',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const cases = [
         [(f: string) => ['audit', 'verify', '--bundle', f], 'ERR_AUDIT_BUNDLE_INVALID'],
@@ -202,7 +211,7 @@ describe('CLI input files', () => {
         ...cases.map(([command, code]) => [command('missing.file'), code] as const),
         ...[cases[0], cases[4]].map(([command, code]) => [command('a-directory'), code] as const),
       ]
-      const results = await Promise.all(runs.map(([args]) => cli(args, cwd, {})))
+      const results = await sequentially(runs, ([args]) => cli(args, cwd, {}))
       for (const [i, result] of results.entries()) {
         expect(result.code).toBe(1)
         expect(result.stderr).toMatch(new RegExp(`^${runs[i]![1]}: [^\\n]*\\n$`))
@@ -222,7 +231,7 @@ describe('secrets in CLI output', () => {
     await rm(cwd, { recursive: true, force: true })
   })
 
-  it('no part of a URL password reaches standard error or output', { timeout: 120_000 }, async () => {
+  it('no part of a URL password reaches standard error or output', { timeout: 240_000 }, async () => {
     // Pieces no message holds by chance, joined by the characters that break URL parsing.
     const pieces = ['Q7XK2M9P', 'ZR4T8W1N', 'HV6C3J5B']
     const password = `${pieces[0]}@${pieces[1]}:/?#%${pieces[2]}`
@@ -235,7 +244,7 @@ describe('secrets in CLI output', () => {
       { CALLWARDEN_BLOB_URL: `s3://AKIDEXAMPLE:${password}@recordings/calls` },
       { CALLWARDEN_BLOB_URL: `s3://recordings?endpoint=http://u:${password}@127.0.0.1:1` },
     ]
-    const results = await Promise.all(runs.map((env) => cli(['migrate'], cwd, env)))
+    const results = await sequentially(runs, (env) => cli(['migrate'], cwd, env))
     for (const { code, stdout, stderr } of results) {
       expect(code).toBe(1)
       expect(stderr).toMatch(/^ERR_[A-Z_]+: [^\n]*\n$/)
