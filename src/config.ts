@@ -10,7 +10,9 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import { ConfigInvalid, type InvalidField } from './errors.js'
 import { datasetDeclarationSchema } from './store/data-map/dataset.js'
+import { redactSecrets } from './lib/redact-secrets.js'
 import { parseBlobUrl, parseDatabaseUrl } from './lib/storage-urls.js'
+import { withoutByteOrderMark } from './lib/text-input.js'
 import { TENANT_ID_PATTERN } from './lib/tenant-id.js'
 import { MASK_STYLES, NUMBER_FORMATS } from './masking/mask-number.js'
 import { uidEndpointSettingsSchema } from './masking/uid-mapping/uid-mapping-client.js'
@@ -437,15 +439,19 @@ export function loadConfig(options: LoadConfigOptions = {}): CallwardenConfig {
   return parseConfig({ ...fromFile, ...fromEnv, ...options.overrides })
 }
 
-/** Validates a configuration object; throws `ERR_CONFIG_INVALID` naming every bad field. */
+/**
+ * Validates a configuration object; throws `ERR_CONFIG_INVALID` naming every bad field.
+ * Messages show URLs and values only with their credentials redacted.
+ */
 export function parseConfig(input: unknown): CallwardenConfig {
   const parsed = configSchema.safeParse(input ?? {})
   if (parsed.success) return parsed.data
   const fields: InvalidField[] = parsed.error.issues.map((issue) => ({
     path: issue.path.map(String).join('.'),
-    message: describeIssue(issue),
+    message: redactSecrets(describeIssue(issue)),
   }))
-  throw new ConfigInvalid(fields, { cause: parsed.error })
+  // Not the ZodError itself as the cause: its message repeats every issue unredacted.
+  throw new ConfigInvalid(fields)
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -484,7 +490,7 @@ function readConfigFile(file: string | undefined, cwd: string): Record<string, u
   if (file === undefined && !existsSync(path)) return {}
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = withoutByteOrderMark(readFileSync(path, 'utf8'))
   } catch (cause) {
     throw new ConfigInvalid([{ path: '(file)', message: `cannot read configuration file ${path}` }], {
       cause,
@@ -493,11 +499,19 @@ function readConfigFile(file: string | undefined, cwd: string): Record<string, u
   let value: unknown
   try {
     value = JSON.parse(text)
-  } catch (cause) {
-    throw new ConfigInvalid([{ path: '(file)', message: `${path} is not valid JSON` }], { cause })
+  } catch (error) {
+    // Only where: the parser's message may quote the file around the error, secrets included.
+    const position = /at position (\d+)/.exec((error as Error).message)?.[1]
+    const where = position === undefined ? '' : ` (${lineAndColumn(text, Number(position))})`
+    throw new ConfigInvalid([{ path: '(file)', message: `${path} is not valid JSON${where}` }])
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigInvalid([{ path: '(file)', message: `${path} must hold a JSON object` }])
   }
   return value as Record<string, unknown>
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position).split('\n')
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`
 }

@@ -80,6 +80,8 @@ export const ERROR_CODES = {
     'An audit bundle or proof file cannot be read (not a zip, missing entry, malformed JSON).',
   ERR_AUDIT_PROOF_UNAVAILABLE:
     'No inclusion proof exists for the event: unknown or purged sequence number, or not yet covered by a signed checkpoint.',
+  ERR_FILE_UNWRITABLE:
+    'A file callwarden was asked to write cannot be created or replaced (missing directory, no permission, disk full); an existing file is left unchanged, nothing partial is left.',
   ERR_INTERNAL: 'An unexpected failure (a bug, or a dependency error callwarden does not classify).',
 } as const satisfies Record<`ERR_${string}`, string>
 

@@ -3,11 +3,14 @@
  * column declared as personal data, every call-event field that carries a number or caller
  * input, and every field that carries a credential, is replaced by `[REDACTED]` at any of the
  * first three nesting levels before a line is written. Deeper nesting is not searched (pino
- * redaction paths are explicit), so log objects are kept shallow.
+ * redaction paths are explicit), so log objects are kept shallow. Independently of field
+ * names, every string logged (the message, values, error messages and stacks) has URL
+ * passwords and secret query values removed by `redactSecrets`.
  *
  * @module
  */
 import { pino, type DestinationStream, type Logger } from 'pino'
+import { redactSecrets } from './lib/redact-secrets.js'
 
 export type { Logger } from 'pino'
 
@@ -70,7 +73,38 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       // Not pino's usual `name`: a data map may declare `name` personal data, and it would be redacted.
       base: { service: 'callwarden' },
       redact: { paths, censor: '[REDACTED]' },
+      hooks: {
+        logMethod(args, method) {
+          return method.apply(this, args.map((arg) => redactStrings(arg, 0)) as Parameters<typeof method>)
+        },
+      },
     },
     options.destination ?? pino.destination(2),
   )
+}
+
+/** How deep {@link redactStrings} looks into logged objects; log objects are kept shallow. */
+const STRING_REDACTION_DEPTH = 6
+
+/**
+ * A copy of a logged value with credentials removed from its strings. Errors become the
+ * plain objects pino would have written for them, so their messages and stacks are covered.
+ */
+function redactStrings(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactSecrets(value)
+  if (value === null || typeof value !== 'object' || depth >= STRING_REDACTION_DEPTH) return value
+  if (value instanceof Error) {
+    const plain: Record<string, unknown> = { type: value.name }
+    for (const [key, v] of Object.entries(value)) plain[key] = redactStrings(v, depth + 1)
+    plain.message = redactSecrets(value.message)
+    if (value.stack !== undefined) plain.stack = redactSecrets(value.stack)
+    if (value.cause !== undefined) plain.cause = redactStrings(value.cause, depth + 1)
+    return plain
+  }
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, depth + 1))
+  const proto = Object.getPrototypeOf(value) as unknown
+  if (proto !== Object.prototype && proto !== null) return value
+  const copy: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) copy[key] = redactStrings(v, depth + 1)
+  return copy
 }

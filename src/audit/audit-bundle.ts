@@ -19,12 +19,11 @@
  *
  * @module
  */
-import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
 import yazl from 'yazl'
 import { CallwardenError } from '../errors.js'
+import { writePrivateFile } from '../lib/private-file.js'
 import { MANIFEST_JWS_TYPE } from './audit-checkpoint.js'
 import { parseJwks, verifyJws, type AuditJwks } from './audit-keys.js'
 import {
@@ -85,14 +84,23 @@ export function bundleStream(parts: BundleParts): Readable {
   const lines = async function* () {
     for await (const e of parts.events) yield `{"event":${e.canonical},"hash":"${e.hash}"}\n`
   }
-  zip.addReadStream(Readable.from(lines()), 'events.jsonl')
+  const events = Readable.from(lines())
+  zip.addReadStream(events, 'events.jsonl')
   zip.end()
-  return zip.outputStream as Readable
+  // When the reader gives up (an unwritable file), the events must stop too: left running
+  // they would read from a closed database and fail with nobody listening.
+  const output = zip.outputStream as Readable
+  output.once('close', () => events.destroy())
+  return output
 }
 
-/** Writes a bundle stream to a file. @internal */
+/** Writes a bundle stream to a 0600 file, atomically (`ERR_FILE_UNWRITABLE`). @internal */
 export async function writeBundleFile(stream: Readable, path: string): Promise<void> {
-  await pipeline(stream, createWriteStream(path, { mode: 0o640 }))
+  try {
+    await writePrivateFile(path, stream)
+  } finally {
+    stream.destroy()
+  }
 }
 
 /** A bundle read from a file. */

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync } from 'node:fs'
 import {
   CompactSign,
   calculateJwkThumbprint,
@@ -19,6 +18,7 @@ import {
   type JWK,
 } from 'jose'
 import { CallwardenError } from '../errors.js'
+import { writePrivateFile } from '../lib/private-file.js'
 
 /** The JWS algorithms the audit trail signs with. */
 export const AUDIT_SIGNING_ALGORITHMS = ['EdDSA', 'ES256'] as const
@@ -230,14 +230,14 @@ async function generateKeyFile(file: string): Promise<JWK> {
   const jwk = await exportJWK(privateKey)
   jwk.kid = `cw-audit-${(await calculateJwkThumbprint(jwk)).slice(0, 16)}`
   jwk.alg = 'EdDSA'
-  mkdirSync(dirname(file), { recursive: true })
   try {
-    // 'wx': two processes starting at once must not overwrite each other's key.
-    writeFileSync(file, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: 'wx' })
-    chmodSync(file, 0o600)
-    return jwk
+    // Exclusive: two processes starting at once must not overwrite each other's key.
+    const written = await writePrivateFile(file, `${JSON.stringify(jwk)}\n`, {
+      exclusive: true,
+      createDirectory: true,
+    })
+    return written === 'exists' ? readKeyFile(file)! : jwk
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(file)!
     throw keyInvalid(`audit signing key file '${file}' cannot be written`, error)
   }
 }

@@ -5,33 +5,20 @@
  * and the object itself one file `<segment>.obj`, so the keys `a` and `a/b` can coexist.
  * The file holds the bytes followed by a small JSON trailer (content type, MD5) and its
  * length, so bytes and metadata are replaced together by a single rename: a write goes to a
- * temporary file that is fsynced and renamed into place (then the directory is fsynced), and
- * a reader, which works on one open file handle, never sees half an object or new metadata
+ * temporary 0600 file that is fsynced and renamed into place (then the directory is fsynced;
+ * directories are created 0700, objects hold personal data), and a reader, which works on one open file handle, never sees half an object or new metadata
  * with old bytes. Keys are validated and every resolved path is checked to lie under the
  * root: no key escapes it.
  *
  * @module
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import {
-  appendFile,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  rmdir,
-  stat,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { open, readdir, readFile, rm, rmdir, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
-import { Readable, Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { Readable } from 'node:stream'
 import { systemClock, type Clock } from '../clock.js'
 import { CallwardenError } from '../errors.js'
+import { writePrivateFile } from '../lib/private-file.js'
 import {
   assertBlobKey,
   assertBlobPrefix,
@@ -95,39 +82,30 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, body: Buffer | Uint8Array | Readable, options: PutOptions = {}): Promise<BlobInfo> {
     const path = this.#objectPath(key)
-    const tmpDir = join(this.#root, '.tmp')
-    await mkdir(tmpDir, { recursive: true })
-    const tmp = join(tmpDir, randomUUID())
     const md5 = createHash('md5')
     let size = 0
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
+    const meta = { contentType: options.contentType ?? 'application/octet-stream', etag: '' }
+    // The trailer follows the bytes in the same file, so it is computed as they stream past.
+    const content = async function* (): AsyncGenerator<Uint8Array> {
+      const source = body instanceof Readable ? body : [Buffer.from(body)]
+      for await (const chunk of source as AsyncIterable<Buffer>) {
         md5.update(chunk)
         size += chunk.length
-        callback(null, chunk)
-      },
-    })
-    try {
-      const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)])
-      await pipeline(source, measure, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }))
-      const meta: Meta = {
-        contentType: options.contentType ?? 'application/octet-stream',
-        etag: md5.digest('hex'),
+        yield chunk
       }
-      const trailer = Buffer.from(JSON.stringify(meta))
+      meta.etag = md5.digest('hex')
+      const trailer = Buffer.from(JSON.stringify(meta satisfies Meta))
       const length = Buffer.alloc(4)
       length.writeUInt32BE(trailer.length)
-      await appendFile(tmp, Buffer.concat([trailer, length, MAGIC]))
-      await fsyncPath(tmp, 'r')
-      await mkdir(dirname(path), { recursive: true })
-      await rename(tmp, `${path}${OBJECT}`)
-      await fsyncPath(dirname(path), 'r')
-      const info = await stat(`${path}${OBJECT}`)
-      return { key, size, lastModified: info.mtime, etag: meta.etag, contentType: meta.contentType }
-    } catch (error) {
-      await rm(tmp, { force: true })
-      throw error
+      yield Buffer.concat([trailer, length, MAGIC])
     }
+    try {
+      await writePrivateFile(`${path}${OBJECT}`, content(), { createDirectory: true })
+    } catch (error) {
+      throw storageError(error, key)
+    }
+    const info = await stat(`${path}${OBJECT}`)
+    return { key, size, lastModified: info.mtime, etag: meta.etag, contentType: meta.contentType }
   }
 
   async get(key: string): Promise<Readable> {
@@ -320,24 +298,14 @@ export class FsBlobStore implements BlobStore {
   #loadSecret(): Promise<Buffer> {
     this.#secret ??= (async () => {
       const file = join(this.#root, '.presign-secret')
-      await mkdir(this.#root, { recursive: true })
-      try {
-        await writeFile(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 })
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      }
+      // Exclusive: a store opened by two processes at once keeps one secret.
+      await writePrivateFile(file, randomBytes(32).toString('base64'), {
+        exclusive: true,
+        createDirectory: true,
+      })
       return Buffer.from(await readFile(file, 'utf8'), 'base64')
     })()
     return this.#secret
-  }
-}
-
-async function fsyncPath(path: string, flags: string): Promise<void> {
-  const handle = await open(path, flags)
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
   }
 }
 
@@ -361,6 +329,14 @@ async function readObject(handle: FileHandle): Promise<{ bodySize: number; meta:
 function isNotFound(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+/** A write the filesystem refused is the store being unavailable, as an S3 error would be. */
+function storageError(error: unknown, key: string): unknown {
+  if (!(error instanceof CallwardenError) || error.code !== 'ERR_FILE_UNWRITABLE') return error
+  return new CallwardenError('ERR_STORAGE_UNAVAILABLE', `cannot store object '${key}': ${error.message}`, {
+    cause: error,
+  })
 }
 
 function notFound(key: string): CallwardenError {

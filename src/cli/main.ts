@@ -6,14 +6,17 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { verifyBundle } from '../audit/audit-bundle.js'
 import { parseJwks } from '../audit/audit-keys.js'
 import { assertProofShape, verifyInclusionProof } from '../audit/audit-proof.js'
 import { Command, CommanderError } from 'commander'
 import { createCallwarden, type Callwarden } from '../index.js'
-import { CallwardenError } from '../errors.js'
+import { CallwardenError, type CallwardenErrorCode } from '../errors.js'
 import { loadConfig } from '../config.js'
+import { writePrivateFile } from '../lib/private-file.js'
+import { redactSecrets } from '../lib/redact-secrets.js'
+import { withoutByteOrderMark } from '../lib/text-input.js'
 import type { BlacklistDirection } from '../policy/blacklist/blacklist-entry.js'
 import { OUTBOUND_PURPOSES, type OutboundPurpose } from '../pipeline/call-events.js'
 import { eventInstant } from '../pipeline/pipeline.js'
@@ -103,7 +106,9 @@ audit
   )
   .action(async (options: { bundle?: string; tenant?: string; jwks?: string }) => {
     const jwks =
-      options.jwks === undefined ? undefined : parseJwks(await readJson(options.jwks), options.jwks)
+      options.jwks === undefined
+        ? undefined
+        : parseJwks(await readJson(options.jwks, 'ERR_AUDIT_KEY_INVALID'), options.jwks)
     let report
     if (options.bundle !== undefined) {
       report = await verifyBundle(options.bundle, jwks === undefined ? {} : { jwks })
@@ -139,7 +144,7 @@ audit
   .action(async (options: { tenant: string; seq: number; out: string }) => {
     await withCallwarden(async (cw) => {
       const proof = await cw.audit.prove({ tenantId: options.tenant, seq: options.seq })
-      await writeFile(options.out, `${JSON.stringify(proof, null, 2)}\n`)
+      await writePrivateFile(options.out, `${JSON.stringify(proof, null, 2)}\n`)
       print(`proof: ${options.out} (event ${options.seq}, ${proof.path.length} path hashes)`)
     })
   })
@@ -149,9 +154,12 @@ audit
   .description('check an inclusion proof against a JWKS (exit 0 when valid)')
   .requiredOption('--jwks <file>', 'trusted JWKS')
   .action(async (file: string, options: { jwks: string }) => {
-    const proof = await readJson(file)
+    const proof = await readJson(file, 'ERR_AUDIT_BUNDLE_INVALID')
     assertProofShape(proof)
-    const verdict = await verifyInclusionProof(proof, parseJwks(await readJson(options.jwks), options.jwks))
+    const verdict = await verifyInclusionProof(
+      proof,
+      parseJwks(await readJson(options.jwks, 'ERR_AUDIT_KEY_INVALID'), options.jwks),
+    )
     if (verdict.valid) {
       print(
         `valid: event ${verdict.seq} of tenant ${verdict.tenantId} is in checkpoint ${verdict.checkpoint} (key ${verdict.kid})`,
@@ -309,7 +317,11 @@ blacklistCommand
     try {
       csv = await readFile(file)
     } catch (cause) {
-      throw new CallwardenError('ERR_BLACKLIST_ENTRY_INVALID', `cannot read '${file}'`, { cause })
+      throw new CallwardenError(
+        'ERR_BLACKLIST_ENTRY_INVALID',
+        `cannot read '${file}' (${errnoCode(cause)}); it must be a readable CSV file`,
+        { cause },
+      )
     }
     const report = await withCallwarden((cw) =>
       cw.policy.blacklist.importCsv({ tenantId: options.tenant, csv, by: { id: options.as, role: 'admin' } }),
@@ -331,7 +343,7 @@ blacklistCommand
     const csv = await withCallwarden((cw) =>
       cw.policy.blacklist.exportCsv({ tenantId: options.tenant, by: { id: options.as, role: 'admin' } }),
     )
-    await writeFile(options.out, csv, { mode: 0o600 })
+    await writePrivateFile(options.out, csv)
     print(`exported: ${csv.split('\n').length - 2} entries to ${options.out}`)
   })
 
@@ -453,18 +465,29 @@ async function withCallwarden<T>(fn: (cw: Callwarden) => Promise<T>): Promise<T>
   }
 }
 
-async function readJson(file: string): Promise<unknown> {
+/** Reads a JSON input file; any failure is `code`, the error of what the file should have held. */
+async function readJson(file: string, code: CallwardenErrorCode): Promise<unknown> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = withoutByteOrderMark(await readFile(file, 'utf8'))
   } catch (cause) {
-    throw new CallwardenError('ERR_AUDIT_BUNDLE_INVALID', `cannot read '${file}'`, { cause })
+    throw new CallwardenError(
+      code,
+      `cannot read '${file}' (${errnoCode(cause)}); it must be a readable file`,
+      {
+        cause,
+      },
+    )
   }
   try {
     return JSON.parse(text)
   } catch (cause) {
-    throw new CallwardenError('ERR_AUDIT_BUNDLE_INVALID', `'${file}' is not JSON`, { cause })
+    throw new CallwardenError(code, `'${file}' is not JSON`, { cause })
   }
+}
+
+function errnoCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException | undefined)?.code ?? String(error)
 }
 
 function isoTime(value: string, flag: string): Date {
@@ -478,7 +501,7 @@ function isoTime(value: string, flag: string): Date {
 async function runDemo(cw: Callwarden, records: number): Promise<void> {
   const now = cw.clock.now()
   print(`database: ${cw.database.displayUrl}`)
-  print(`objects: ${cw.blobs.location}`)
+  print(`objects: ${redactSecrets(cw.blobs.location)}`)
   const tenantId = `demo-${randomBytes(3).toString('hex')}`
   await cw.tenants.create({ id: tenantId, name: 'Demo Contact Center', protectionMode: 'mask' })
   print(`tenant: ${tenantId}`)
@@ -532,6 +555,12 @@ function print(line: string): void {
   process.stdout.write(`${line}\n`)
 }
 
+// A reader that goes away (`callwarden blacklist list | head`) is not a failure of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(process.exitCode ?? 0)
+})
+
 try {
   await program.parseAsync(process.argv)
 } catch (error) {
@@ -539,13 +568,18 @@ try {
     // Help and version exit with code 0; usage errors were already printed by commander.
     process.exitCode = error.exitCode
   } else if (error instanceof CallwardenError) {
-    process.stderr.write(`${error.code}: ${error.message.split('\n')[0]}\n`)
+    process.stderr.write(`${error.code}: ${firstLine(error.message)}\n`)
     // EX_TEMPFAIL: the database is busy or unreachable now; the same command may work later.
     process.exitCode = error.code === 'ERR_STORAGE_UNAVAILABLE' ? 75 : 1
   } else {
     process.stderr.write(
-      `ERR_INTERNAL: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,
+      `ERR_INTERNAL: ${firstLine(error instanceof Error ? error.message : String(error))}\n`,
     )
     process.exitCode = 70
   }
+}
+
+/** The line printed for a failure; whatever a dependency put in it, never a credential. */
+function firstLine(message: string): string {
+  return redactSecrets(message).split('\n')[0]!
 }

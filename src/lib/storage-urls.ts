@@ -1,11 +1,14 @@
 /**
  * Parsing of the storage URLs configuration names (`CALLWARDEN_DATABASE_URL`,
  * `CALLWARDEN_BLOB_URL`), at the bottom layer so configuration can validate them without
- * depending on the store or blob modules.
+ * depending on the store or blob modules. Every message names a URL only as
+ * {@link redactUrl} shows it, and a failed parse is not attached as the cause: Node's URL
+ * error carries the whole input.
  *
  * @module
  */
 import { CallwardenError } from '../errors.js'
+import { redactSecrets } from './redact-secrets.js'
 
 /** @internal */
 export function parseDatabaseUrl(
@@ -16,19 +19,24 @@ export function parseDatabaseUrl(
     if (path.length === 0) {
       throw new CallwardenError(
         'ERR_CONFIG_INVALID',
-        `database URL '${url}' names no file; allowed: sqlite:./path.db or sqlite::memory:`,
+        `database URL '${redactUrl(url)}' names no file; allowed: sqlite:./path.db or sqlite::memory:`,
       )
     }
     return { dialect: 'sqlite', path }
   }
   if (url.startsWith('mysql://')) {
-    let parsed: URL
-    try {
-      parsed = new URL(url)
-    } catch (cause) {
-      throw new CallwardenError('ERR_CONFIG_INVALID', `database URL '${redactUrl(url)}' is not a valid URL`, {
-        cause,
-      })
+    const parsed = URL.parse(url)
+    if (parsed === null) {
+      throw new CallwardenError(
+        'ERR_CONFIG_INVALID',
+        `database URL '${redactUrl(url)}' is not a valid URL; percent-encode reserved characters of the user name and password (@ as %40, / as %2F, # as %23, % as %25)`,
+      )
+    }
+    if (!decodes(parsed.username) || !decodes(parsed.password)) {
+      throw new CallwardenError(
+        'ERR_CONFIG_INVALID',
+        `database URL '${redactUrl(url)}' has a malformed %-escape in its user name or password; write % as %25`,
+      )
     }
     if (parsed.pathname.length <= 1) {
       throw new CallwardenError(
@@ -44,9 +52,21 @@ export function parseDatabaseUrl(
   )
 }
 
-/** Removes the password from a URL for display. */
+/**
+ * A URL for display: without its password (all of its userinfo when it has no user name)
+ * or secret query values, even when it does not parse. See {@link redactSecrets}.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]+:)[^@]*@/i, '$1***@')
+  return redactSecrets(url)
+}
+
+function decodes(component: string): boolean {
+  try {
+    decodeURIComponent(component)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** @internal */
@@ -59,30 +79,40 @@ export function parseBlobUrl(
   if (url.startsWith('file:')) {
     const root = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '')
     if (root.length === 0)
-      throw new CallwardenError('ERR_CONFIG_INVALID', `blob URL '${url}' names no directory; ${allowed}`)
+      throw new CallwardenError(
+        'ERR_CONFIG_INVALID',
+        `blob URL '${redactUrl(url)}' names no directory; ${allowed}`,
+      )
     return { kind: 'file', root }
   }
   if (url.startsWith('s3://')) {
-    let parsed: URL
-    try {
-      parsed = new URL(url)
-    } catch (cause) {
-      throw new CallwardenError('ERR_CONFIG_INVALID', `blob URL '${url}' is not a valid URL; ${allowed}`, {
-        cause,
-      })
+    const parsed = URL.parse(url)
+    if (parsed === null) {
+      throw new CallwardenError(
+        'ERR_CONFIG_INVALID',
+        `blob URL '${redactUrl(url)}' is not a valid URL; ${allowed}`,
+      )
+    }
+    if (parsed.username !== '' || parsed.password !== '') {
+      // Credentials here would be silently ignored; they belong in s3Credentials or the environment.
+      throw new CallwardenError(
+        'ERR_CONFIG_INVALID',
+        `blob URL '${redactUrl(url)}' carries credentials; give them as s3Credentials or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY instead`,
+      )
     }
     const bucket = parsed.hostname
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
       throw new CallwardenError(
         'ERR_CONFIG_INVALID',
-        `blob URL '${url}' has an invalid bucket name '${bucket}'; ${allowed}`,
+        `blob URL '${redactUrl(url)}' has an invalid bucket name '${bucket}'; ${allowed}`,
       )
     }
     const endpoint = parsed.searchParams.get('endpoint') ?? undefined
-    if (endpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(endpoint)) {
+    if (endpoint !== undefined && !/^https?:\/\/[^/@]+\/?$/.test(endpoint)) {
       throw new CallwardenError(
         'ERR_CONFIG_INVALID',
-        `blob URL endpoint '${endpoint}' must be http(s)://host[:port]`,
+        // Not the endpoint alone: split out of the query, it may hold part of a password.
+        `blob URL '${redactUrl(url)}' has an invalid endpoint; it must be http(s)://host[:port], without credentials`,
       )
     }
     const prefix = parsed.pathname.replace(/^\//, '')
@@ -94,5 +124,8 @@ export function parseBlobUrl(
       ...(parsed.searchParams.get('region') === null ? {} : { region: parsed.searchParams.get('region')! }),
     }
   }
-  throw new CallwardenError('ERR_CONFIG_INVALID', `blob URL '${url}' has an unsupported scheme; ${allowed}`)
+  throw new CallwardenError(
+    'ERR_CONFIG_INVALID',
+    `blob URL '${redactUrl(url)}' has an unsupported scheme; ${allowed}`,
+  )
 }

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { hkdfSync, randomBytes } from 'node:crypto'
-import { dirname } from 'node:path'
 import { ConfigInvalid } from '../errors.js'
+import { writePrivateFileSync } from '../lib/private-file.js'
 import { IVR_HASH_KEY_MIN_BYTES } from './ivr-input-middleware.js'
 
 /** Where the secret comes from. */
@@ -43,18 +43,18 @@ export function loadIvrHashSecret(source: IvrHashSecretSource): Buffer {
     )
   }
   const secret = randomBytes(32)
-  mkdirSync(dirname(source.file), { recursive: true })
+  let written: 'written' | 'exists'
   try {
-    // 'wx': two processes starting at once must not overwrite each other's secret.
-    writeFileSync(source.file, `${secret.toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
-    chmodSync(source.file, 0o600)
-    return secret
+    // Exclusive: two processes starting at once must not overwrite each other's secret.
+    written = writePrivateFileSync(source.file, `${secret.toString('base64')}\n`, {
+      exclusive: true,
+      createDirectory: true,
+    })
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      return decode(readFileSync(source.file, 'utf8').trim(), 'masking.ivrHashSecretFile')
-    }
     throw invalid('masking.ivrHashSecretFile', `cannot write '${source.file}'`, error)
   }
+  if (written === 'written') return secret
+  return decode(readFileSync(source.file, 'utf8').trim(), 'masking.ivrHashSecretFile')
 }
 
 /**

@@ -458,7 +458,8 @@ export class CallingHoursEngine {
     purpose: OutboundPurpose,
     overrides: CompiledOverrides | undefined,
   ): number | undefined {
-    const limit = t0 + this.#horizonDays * DAY
+    // No later than the last instant a Date can hold: a next allowed time must be one.
+    const limit = Math.min(t0 + this.#horizonDays * DAY, 8.64e15)
     let t = t0
     let current = set
     for (let round = 0; round < 10_000 && t <= limit; round += 1) {

@@ -8,8 +8,11 @@
  *
  * @module
  */
+import { formatIsoMinute, utcFromCivil, utcYearStart } from '../../lib/iso-date-time.js'
 
 const MINUTE = 60_000
+/** The largest magnitude of a JavaScript Date's time value (ms). */
+const MAX_INSTANT = 8.64e15
 const HOUR = 3_600_000
 /** Milliseconds in a day. @internal */
 export const DAY = 86_400_000
@@ -45,6 +48,8 @@ export class ZoneOffsets {
       hour: 'numeric',
       minute: 'numeric',
       second: 'numeric',
+      // Years before 1 AD come as 'BC' years counted from 1.
+      era: 'short',
     })
   }
 
@@ -90,7 +95,7 @@ export class ZoneOffsets {
       else high = mid - 1
     }
     this.#lastFrom = starts[low]!
-    this.#lastTo = low + 1 < starts.length ? starts[low + 1]! : Date.UTC(year + 1, 0, 1)
+    this.#lastTo = low + 1 < starts.length ? starts[low + 1]! : utcYearStart(year + 1)
     this.#lastOffset = offsets[low]!
     return this.#lastOffset
   }
@@ -98,8 +103,8 @@ export class ZoneOffsets {
   #segments(year: number): YearSegments {
     const known = this.#years.get(year)
     if (known !== undefined) return known
-    const start = Date.UTC(year, 0, 1)
-    const end = Date.UTC(year + 1, 0, 1)
+    const start = utcYearStart(year)
+    const end = utcYearStart(year + 1)
     const starts = [start]
     const offsets = [this.#intlOffset(start)]
     let previous = start
@@ -135,13 +140,17 @@ export class ZoneOffsets {
     return hi
   }
 
-  #intlOffset(t: number): number {
+  #intlOffset(instant: number): number {
+    // A year's segments are probed at its edges, which for the first and last years a Date
+    // can hold lie outside that range; there the zone's offset is the one at the range's end.
+    const t = Math.min(MAX_INSTANT, Math.max(-MAX_INSTANT, instant))
     let year = 0
     let month = 0
     let day = 0
     let hour = 0
     let minute = 0
     let second = 0
+    let bc = false
     for (const part of this.#format.formatToParts(t)) {
       switch (part.type) {
         case 'year':
@@ -162,11 +171,14 @@ export class ZoneOffsets {
         case 'second':
           second = Number(part.value)
           break
+        case 'era':
+          bc = part.value === 'BC'
+          break
         default:
           break
       }
     }
-    const local = Date.UTC(year, month - 1, day, hour, minute, second)
+    const local = utcFromCivil(bc ? 1 - year : year, month, day, hour, minute, second)
     return local - (t - (((t % 1000) + 1000) % 1000))
   }
 }
@@ -200,8 +212,8 @@ export function isKnownZone(zone: string): boolean {
 /** The UTC year of instant `t` without allocating a Date. @internal */
 export function yearOf(t: number): number {
   let year = 1970 + Math.floor(t / 31_556_952_000)
-  if (Date.UTC(year, 0, 1) > t) year -= 1
-  else if (Date.UTC(year + 1, 0, 1) <= t) year += 1
+  if (utcYearStart(year) > t) year -= 1
+  else if (utcYearStart(year + 1) <= t) year += 1
   return year
 }
 
@@ -215,9 +227,9 @@ export function weekdayOf(day: number): number {
   return (((day + 4) % 7) + 7) % 7
 }
 
-/** `YYYY-MM-DDTHH:MM` of a local wall time. @internal */
+/** `YYYY-MM-DDTHH:MM` of a local wall time, expanded years included. @internal */
 export function formatLocal(local: number): string {
-  return new Date(local).toISOString().slice(0, 16)
+  return formatIsoMinute(local)
 }
 
 /** Day number of an ISO date `YYYY-MM-DD`. @internal */
