@@ -263,6 +263,35 @@ describe('failures', () => {
     expect((await failure(basicClient().phoneToUid([MOBILE]))).reason).toBe('invalid_response')
   })
 
+  it.each([
+    ['full-width digits', '１３９８８８８８８８８'],
+    ['Arabic-Indic digits', '١٣٩٨٨٨٨٨٨٨٨'],
+    ['Devanagari digits', 'u-३९८८८'],
+    ['the first digit dropped', '3988888888'],
+    ['five of its digits between letters', 'a8b8c8d8e8'],
+    ['its digits with separators', '139-8888-8888'],
+    ['markup', '<img src=x onerror=alert(1)>'],
+    ['a space', 'u 1'],
+    ['65 characters', 'u'.repeat(65)],
+    ['an empty string', ''],
+  ])('refuses a PhoneToUID answer carrying %s', async (_name, value) => {
+    basic.behave({ kind: 'value', value })
+    expect((await failure(basicClient().phoneToUid([MOBILE]))).reason).toBe('invalid_response')
+  })
+
+  it.each(['139abcdefg', 'u-1398', 'A.b_c~d-9', 'x'.repeat(64)])(
+    'accepts a UID of the allowed form sharing at most four digits with the number: %s',
+    async (value) => {
+      basic.behave({ kind: 'value', value })
+      expect((await basicClient().phoneToUid([MOBILE])).get(MOBILE)).toBe(value)
+    },
+  )
+
+  it('does not repeat a long non-zero Code, which could be a number', async () => {
+    basic.behave({ kind: 'code', code: 13988888888 })
+    expect((await failure(basicClient().phoneToUid([MOBILE]))).reason).toBe('rejected')
+  })
+
   it.each(['13988888888', '+8613988888888', '0086abc', ''])(
     'refuses a UIDToPhone answer that is not 00 + country code + number: %j',
     async (value) => {
@@ -275,7 +304,8 @@ describe('failures', () => {
     const client = basicClient()
     expect((await failure(client.phoneToUid(['12']))).reason).toBe('invalid_input')
     expect((await failure(client.uidToPhone(['bad\u0000uid']))).reason).toBe('invalid_input')
-    expect((await failure(client.uidToPhone(['x'.repeat(129)]))).reason).toBe('invalid_input')
+    expect((await failure(client.uidToPhone(['x'.repeat(65)]))).reason).toBe('invalid_input')
+    expect((await failure(client.uidToPhone(['<b>u</b>']))).reason).toBe('invalid_input')
     expect(basic.requests).toHaveLength(0)
     await expect(client.phoneToUid('13988888888' as unknown as string[])).rejects.toThrow(TypeError)
   })

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/clock.js'
 import { CircuitBreaker } from '../../src/masking/uid-mapping/circuit-breaker.js'
 import { endpointUrlProblem } from '../../src/masking/uid-mapping/endpoint-url.js'
 import { MicroBatcher, type BatchOutcome } from '../../src/masking/uid-mapping/micro-batcher.js'
+import { foldDigits, sharesDigitRun } from '../../src/masking/digit-runs.js'
 import { readUidMappingResponse, UidUnresolved } from '../../src/masking/uid-mapping/uid-mapping-protocol.js'
 
 function recordingBatcher(windowMs = 5, maxBatchSize = 100) {
@@ -156,5 +157,43 @@ describe('endpointUrlProblem', () => {
     ['https://crm.example.com/map#frag', false],
   ])('%s allowed: %s', (url, allowed) => {
     expect(endpointUrlProblem(url) === undefined).toBe(allowed)
+  })
+})
+
+describe('digit folding', () => {
+  it.each([
+    ['Arabic-Indic', 0x0660],
+    ['Extended Arabic-Indic', 0x06f0],
+    ['Devanagari', 0x0966],
+    ['Bengali', 0x09e6],
+    ['Thai', 0x0e50],
+    ['Myanmar', 0x1040],
+    ['Myanmar Shan', 0x1090],
+    ['full-width', 0xff10],
+    ['mathematical bold', 0x1d7ce],
+    ['mathematical monospace', 0x1d7f6],
+    ['Adlam', 0x1e950],
+    ['segmented', 0x1fbf0],
+  ])('reads %s digits as ASCII digits', (_script, zero) => {
+    const digits = Array.from({ length: 10 }, (_, k) => String.fromCodePoint(zero + k)).join('')
+    expect(foldDigits(digits)).toBe('0123456789')
+  })
+
+  it('folds every decimal digit of every script to one ASCII digit', () => {
+    const nd = /^\p{Nd}$/u
+    for (let code = 0x80; code <= 0x10ffff; code += 1) {
+      if (code >= 0xd800 && code <= 0xdfff) continue
+      const char = String.fromCodePoint(code)
+      if (nd.test(char)) expect(foldDigits(char)).toMatch(/^[0-9]$/)
+    }
+  })
+
+  it('finds five shared consecutive digits however the value is written, and not fewer', () => {
+    expect(sharesDigitRun('１３９８８', '13988888888', 5)).toBe(true)
+    expect(sharesDigitRun('u-٣٩٨٨٨', '13988888888', 5)).toBe(true)
+    expect(sharesDigitRun('a1b3c9d8e8', '13988888888', 5)).toBe(true)
+    expect(sharesDigitRun('139abcdefg', '13988888888', 5)).toBe(false)
+    expect(sharesDigitRun('u-1398', '13988888888', 5)).toBe(false)
+    expect(sharesDigitRun('anything', '', 5)).toBe(false)
   })
 })

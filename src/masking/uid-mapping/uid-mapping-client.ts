@@ -24,6 +24,7 @@ import {
   UidUnresolved,
   readUidMappingResponse,
   uidProblem,
+  uidValueProblem,
   type UidMappingMode,
   type UidUnresolvedReason,
 } from './uid-mapping-protocol.js'
@@ -352,13 +353,8 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
     execute: async (wireNumbers) => {
       try {
         const outcomes = await runBatch('PhoneToUID', wireNumbers, (wire, uid) => {
-          const problem = uidProblem(uid)
-          if (problem !== undefined) return `the UID returned is ${problem}`
-          // An endpoint that echoes numbers back would put real numbers in agents' views.
-          if (uid.replace(/\D/g, '').includes(wireNumber(wire).nationalNumber)) {
-            return 'the UID returned contains the number it stands for'
-          }
-          return undefined
+          const problem = uidValueProblem(uid, wireNumber(wire).nationalNumber)
+          return problem === undefined ? undefined : `the UID returned is refused: ${problem}`
         })
         return toBatchOutcome('PhoneToUID', outcomes, (wire, uid) => {
           const e164 = wireNumber(wire).e164
