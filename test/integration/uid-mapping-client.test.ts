@@ -36,6 +36,7 @@ afterEach(async () => {
     endpoint.behave({ kind: 'ok' })
     endpoint.requests.length = 0
     endpoint.tokenRequests = 0
+    endpoint.bodyBytesSent = 0
   }
 })
 
@@ -246,6 +247,27 @@ describe('failures', () => {
       expect(result.ok).toBe(false)
       if (!result.ok) expect(result.error.reason).toBe('invalid_response')
     }
+  })
+
+  it('stops reading a chunked body at maxResponseBytes, aborting the request', async () => {
+    const limit = 256 * 1024
+    const flood = 512 * 1024 * 1024
+    basic.behave({ kind: 'flood', bytes: flood })
+    basic.bodyBytesSent = 0
+    const client = basicClient({ maxResponseBytes: limit, retries: 0, timeoutMs: 60_000 })
+    const error = await failure(client.phoneToUid([MOBILE]))
+    expect(error.reason).toBe('invalid_response')
+    // The server stops when the connection closes; what it got out is the limit plus what
+    // the socket buffers on both sides held, not the half gigabyte it meant to send.
+    await expect.poll(() => basic.requests.length).toBe(1)
+    expect(basic.bodyBytesSent).toBeGreaterThan(limit)
+    expect(basic.bodyBytesSent).toBeLessThan(limit + 16 * 1024 * 1024)
+  })
+
+  it('refuses a Content-Length over maxResponseBytes before reading the body', async () => {
+    basic.behave({ kind: 'declared', bytes: 1024 * 1024 * 1024 })
+    const client = basicClient({ maxResponseBytes: 1024 * 1024, retries: 0, timeoutMs: 60_000 })
+    expect((await failure(client.phoneToUid([MOBILE]))).reason).toBe('invalid_response')
   })
 
   it('fails only the keys a partial response leaves out', async () => {

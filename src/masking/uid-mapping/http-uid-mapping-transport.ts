@@ -90,14 +90,14 @@ export class HttpUidMappingTransport implements UidMappingTransport {
   async send(request: UidMappingRequest, signal: AbortSignal): Promise<unknown> {
     const body = JSON.stringify(request)
     const count = request.Numbers.length
-    const first = await this.#post(request, body, signal)
-    let http = first.http
-    if (http.status === 401 && this.#oauth !== undefined && first.token !== undefined) {
+    let posted = await this.#post(request, body, signal)
+    if (posted.http.status === 401 && this.#oauth !== undefined && posted.token !== undefined) {
       // The token may have been revoked or may have expired early: fetch a new one, once.
-      await http.body?.cancel()
-      this.#oauth.invalidate(first.token)
-      http = (await this.#post(request, body, signal)).http
+      await posted.http.body?.cancel()
+      this.#oauth.invalidate(posted.token)
+      posted = await this.#post(request, body, signal)
     }
+    const { http, abort } = posted
     const status = http.status
     if (status < 200 || status > 299) {
       await http.body?.cancel()
@@ -114,7 +114,7 @@ export class HttpUidMappingTransport implements UidMappingTransport {
       const reason = status >= 500 ? 'unavailable' : 'rejected'
       throw new UidUnresolved(request.Mode, reason, `the endpoint answered HTTP ${status}`, { count })
     }
-    const text = await this.#readBody(request, http)
+    const text = await this.#readBody(request, http, abort)
     try {
       return JSON.parse(text) as unknown
     } catch {
@@ -126,8 +126,10 @@ export class HttpUidMappingTransport implements UidMappingTransport {
     request: UidMappingRequest,
     body: string,
     signal: AbortSignal,
-  ): Promise<{ http: Response; token: string | undefined }> {
-    const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs)])
+  ): Promise<{ http: Response; token: string | undefined; abort: AbortController }> {
+    // Its own controller, so that a body over the limit can end this request alone.
+    const abort = new AbortController()
+    const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs), abort.signal])
     try {
       const token = this.#oauth === undefined ? undefined : await this.#oauth.token(request.Mode, attempt)
       const http = await this.#fetch(this.#url, {
@@ -141,32 +143,54 @@ export class HttpUidMappingTransport implements UidMappingTransport {
         redirect: 'error',
         signal: attempt,
       })
-      return { http, token }
+      return { http, token, abort }
     } catch (error) {
       throw this.#networkError(request, error, signal)
     }
   }
 
-  async #readBody(request: UidMappingRequest, response: Response): Promise<string> {
+  /**
+   * Reads the body as a stream and stops at `maxResponseBytes`: a declared length over it is
+   * refused before reading, and a body without one (chunked) is cut off at the limit, the
+   * request aborted, so a hostile endpoint cannot make callwarden buffer more than that.
+   */
+  async #readBody(request: UidMappingRequest, response: Response, abort: AbortController): Promise<string> {
+    const tooLarge = () =>
+      new UidUnresolved(
+        request.Mode,
+        'invalid_response',
+        `the response body is larger than the limit of ${Math.ceil(this.#maxResponseBytes / 1024)} KiB`,
+        { count: request.Numbers.length },
+      )
     const declared = Number(response.headers.get('content-length') ?? Number.NaN)
     if (declared > this.#maxResponseBytes) {
-      await response.body?.cancel()
-      throw new UidUnresolved(request.Mode, 'invalid_response', 'the response body is too large', {
-        count: request.Numbers.length,
-      })
+      abort.abort()
+      await response.body?.cancel().catch(() => undefined)
+      throw tooLarge()
     }
+    if (response.body === null) return ''
+    const reader = response.body.getReader()
+    const chunks: Uint8Array[] = []
+    let size = 0
     try {
-      const text = await response.text()
-      if (Buffer.byteLength(text) > this.#maxResponseBytes) {
-        throw new UidUnresolved(request.Mode, 'invalid_response', 'the response body is too large', {
-          count: request.Numbers.length,
-        })
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        size += value.byteLength
+        if (size > this.#maxResponseBytes) {
+          abort.abort()
+          await reader.cancel().catch(() => undefined)
+          throw tooLarge()
+        }
+        chunks.push(value)
       }
-      return text
     } catch (error) {
       if (error instanceof UidUnresolved) throw error
       throw this.#networkError(request, error, undefined)
+    } finally {
+      reader.releaseLock()
     }
+    return new TextDecoder().decode(Buffer.concat(chunks, size))
   }
 
   #networkError(request: UidMappingRequest, error: unknown, closing: AbortSignal | undefined): UidUnresolved {

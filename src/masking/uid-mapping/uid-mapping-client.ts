@@ -73,6 +73,12 @@ export interface UidMappingClientOptions {
    */
   readonly timeoutMs?: number
   /**
+   * The largest response body read, in bytes. A longer body is not read further: the
+   * request is aborted and its keys fail with reason `invalid_response`.
+   * @defaultValue 8 388 608 (8 MiB)
+   */
+  readonly maxResponseBytes?: number
+  /**
    * Retries after a network error, a timeout or a 5xx answer (never after a 4xx, a
    * non-zero `Code` or an invalid response).
    * @defaultValue 2
@@ -186,6 +192,7 @@ export const uidEndpointSettingsSchema = z
     cacheSize: positiveInt.max(10_000_000).default(10_000),
     cacheTtlMs: positiveInt.default(300_000),
     timeoutMs: positiveInt.max(120_000).default(2_000),
+    maxResponseBytes: positiveInt.max(64 * 1024 * 1024).default(8 * 1024 * 1024),
     retries: nonNegativeInt.max(10).default(2),
     retryBaseDelayMs: nonNegativeInt.default(50),
     retryMaxDelayMs: nonNegativeInt.default(1_000),
@@ -251,6 +258,7 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
       url: o.url,
       auth: o.auth,
       timeoutMs: o.timeoutMs,
+      maxResponseBytes: o.maxResponseBytes,
       clock,
       fetch: givenFetch,
     })
