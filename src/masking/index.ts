@@ -9,6 +9,7 @@
  */
 export { agentView, dialByUid } from './agent-view-middleware.js'
 export {
+  DEFAULT_IVR_WITHHELD_VARIABLES,
   IVR_HASH_KEY_MIN_BYTES,
   hashIvrValue,
   ivrInput,
