@@ -97,3 +97,4 @@ export {
   type RedactionToken,
 } from './redaction/redaction-kinds.js'
 export { type Masking, type MaskingSettings } from './masking-service.js'
+export { redactPhoneNumbers } from './redaction/redact-phone-numbers.js'

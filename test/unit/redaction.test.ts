@@ -9,6 +9,7 @@ import {
   REDACTION_KINDS,
   REDACTION_LOCALES,
   REDACTION_TOKENS,
+  redactPhoneNumbers,
   redactText,
   type RedactionFinding,
 } from '../../src/masking/index.js'
@@ -367,5 +368,43 @@ describe('properties', () => {
       ),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('redactPhoneNumbers', () => {
+  it.each([
+    ['call-back 13912345678 please', 'call-back [PHONE] please'],
+    ['web form, +86 139 1234 5678', 'web form, [PHONE]'],
+    ['tel:+8613912345678', 'tel:[PHONE]'],
+    ['landline 02088887697', 'landline [PHONE]'],
+    ['１３９１２３４５６７８', '[PHONE]'],
+    ['13912345678,13812345678', '[PHONE],[PHONE]'],
+  ])('redacts the phone numbers in %j', (text, expected) => {
+    expect(redactPhoneNumbers(text)).toBe(expected)
+  })
+
+  it.each([
+    '2026-12-08T10:00:00Z',
+    '20261208100000',
+    '1765188000000',
+    '12:30 2026/12/08',
+    '¥1,234.56',
+    'amount 13912345678.00',
+    'ORD-20261208-0001',
+    'INV-2024-000123',
+    'ticket #139123456789',
+    'ID 11010519491231002X',
+    'uuid 550e8400-e29b-41d4-a716-446655440000',
+    'card 4111 1111 1111 1111',
+  ])('keeps %j, which holds no phone number', (text) => {
+    expect(redactPhoneNumbers(text)).toBe(text)
+  })
+
+  it('reads national numbers in the locale, and refuses an unknown locale with a code', () => {
+    expect(redactPhoneNumbers('(201) 555-0123', { locale: 'US' })).toBe('[PHONE]')
+    expect(() => redactPhoneNumbers('x', { locale: 'DE' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    )
+    expect(() => redactPhoneNumbers(1 as never)).toThrow(TypeError)
   })
 })
