@@ -37,6 +37,7 @@ afterEach(async () => {
     endpoint.requests.length = 0
     endpoint.tokenRequests = 0
     endpoint.bodyBytesSent = 0
+    endpoint.tokenFloodBytes = undefined
   }
 })
 
@@ -262,6 +263,14 @@ describe('failures', () => {
     await expect.poll(() => basic.requests.length).toBe(1)
     expect(basic.bodyBytesSent).toBeGreaterThan(limit)
     expect(basic.bodyBytesSent).toBeLessThan(limit + 16 * 1024 * 1024)
+  })
+
+  it('stops reading an OAuth token response at 64 KiB', async () => {
+    oauth.tokenFloodBytes = 512 * 1024 * 1024
+    const client = oauthClient({ retries: 0, timeoutMs: 60_000 })
+    expect((await failure(client.phoneToUid([MOBILE]))).reason).toBe('invalid_response')
+    expect(oauth.requests).toHaveLength(0)
+    expect(oauth.bodyBytesSent).toBeLessThan(64 * 1024 + 16 * 1024 * 1024)
   })
 
   it('refuses a Content-Length over maxResponseBytes before reading the body', async () => {

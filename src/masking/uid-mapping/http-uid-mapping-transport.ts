@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from '../../clock.js'
+import { ResponseTooLarge, readBodyWithin } from './bounded-body.js'
 import { OAuthClientCredentials, type OAuthClientAuthMethod } from './oauth-client-credentials.js'
 import { UidUnresolved, type UidMappingRequest } from './uid-mapping-protocol.js'
 
@@ -150,47 +151,20 @@ export class HttpUidMappingTransport implements UidMappingTransport {
   }
 
   /**
-   * Reads the body as a stream and stops at `maxResponseBytes`: a declared length over it is
-   * refused before reading, and a body without one (chunked) is cut off at the limit, the
-   * request aborted, so a hostile endpoint cannot make callwarden buffer more than that.
+   * Reads the body, at most `maxResponseBytes` of it: a hostile endpoint cannot make the
+   * client buffer more than that (the request is aborted at the limit).
    */
   async #readBody(request: UidMappingRequest, response: Response, abort: AbortController): Promise<string> {
-    const tooLarge = () =>
-      new UidUnresolved(
-        request.Mode,
-        'invalid_response',
-        `the response body is larger than the limit of ${Math.ceil(this.#maxResponseBytes / 1024)} KiB`,
-        { count: request.Numbers.length },
-      )
-    const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-    if (declared > this.#maxResponseBytes) {
-      abort.abort()
-      await response.body?.cancel().catch(() => undefined)
-      throw tooLarge()
-    }
-    if (response.body === null) return ''
-    const reader = response.body.getReader()
-    const chunks: Uint8Array[] = []
-    let size = 0
     try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        size += value.byteLength
-        if (size > this.#maxResponseBytes) {
-          abort.abort()
-          await reader.cancel().catch(() => undefined)
-          throw tooLarge()
-        }
-        chunks.push(value)
-      }
+      return await readBodyWithin(response, this.#maxResponseBytes, abort)
     } catch (error) {
-      if (error instanceof UidUnresolved) throw error
+      if (error instanceof ResponseTooLarge) {
+        throw new UidUnresolved(request.Mode, 'invalid_response', error.message, {
+          count: request.Numbers.length,
+        })
+      }
       throw this.#networkError(request, error, undefined)
-    } finally {
-      reader.releaseLock()
     }
-    return new TextDecoder().decode(Buffer.concat(chunks, size))
   }
 
   #networkError(request: UidMappingRequest, error: unknown, closing: AbortSignal | undefined): UidUnresolved {
