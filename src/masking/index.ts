@@ -58,6 +58,8 @@ export {
 export {
   MAX_UID_LENGTH,
   UID_MAPPING_MODES,
+  UID_MAX_SHARED_DIGITS,
+  UID_PATTERN,
   UID_UNRESOLVED_REASONS,
   UidUnresolved,
   type UidMappingMode,

@@ -219,10 +219,11 @@ const UNAVAILABLE: ReadonlySet<UidUnresolvedReason> = new Set(['timeout', 'unava
  *
  * Lookups made within `batchWindowMs` of each other leave as one request; answers are kept
  * in a bounded in-memory cache for `cacheTtlMs`, both ways. Responses are read strictly: a
- * non-zero `Code`, a malformed body or a key nobody asked for fail the batch; a key left
- * out, a UID that contains the number it stands for, or a UIDToPhone value that is not
- * `00` + country code + number fail that key. Failures reject with `ERR_UID_UNRESOLVED`
- * and a `reason`; nothing is guessed.
+ * non-zero `Code`, a malformed body, a key nobody asked for or a body over
+ * `maxResponseBytes` fail the batch; a key left out, a UID that is not 1–64 of
+ * `[A-Za-z0-9._~-]` or that shares five consecutive digits with the number it stands for
+ * (in any script's digits), or a UIDToPhone value that is not `00` + country code + number
+ * fail that key. Failures reject with `ERR_UID_UNRESOLVED` and a `reason`; nothing is guessed.
  *
  * @example
  * ```ts

@@ -90,8 +90,8 @@ export const MAX_UID_LENGTH = 64
 export const UID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/
 
 /**
- * How many consecutive digits of the national number a UID may not share with it. The
- * protocol's own `139abcdefg` (for `13988888888`) shares three and is accepted.
+ * The most consecutive digits a UID may share with the national number it stands for; five
+ * or more refuse it. The protocol's own `139abcdefg` (for `13988888888`) shares three.
  */
 export const UID_MAX_SHARED_DIGITS = 4
 
