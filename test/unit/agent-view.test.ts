@@ -301,6 +301,43 @@ describe('agentView() middleware', () => {
     },
   )
 
+  it('refuses a screen pop carrying the number in any disguise, for any number and form', async () => {
+    const fullWidth = (text: string) => text.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)))
+    const arabicIndic = (text: string) =>
+      text.replace(/[0-9]/g, (d) => String.fromCharCode(0x0660 + Number(d)))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^1[3-9]\d{9}$/),
+        fc.constantFrom(
+          (n: string) => `+86${n}`,
+          (n: string) => `tel:+86${n};ext=7`,
+          (n: string) => n,
+        ),
+        fc.constantFrom('', '+86', '0086', '86', '0'),
+        fc.constantFrom('', '-', ' ', '.'),
+        fc.constantFrom(
+          (t: string) => t,
+          fullWidth,
+          arabicIndic,
+          (t: string) => t.slice(1),
+          (t: string) => t.slice(0, -1),
+        ),
+        fc.constantFrom('nickName', 'userId', 'agentRoleId'),
+        async (nsn, customerForm, prefix, separator, disguise, param) => {
+          const { chain } = setup('mask')
+          const written = disguise(prefix + nsn.replace(/^(\d{3})(\d{4})/, `$1${separator}$2${separator}`))
+          const event = agentEvent({
+            customerNumber: customerForm(nsn),
+            screenPopUrl: `https://crm.example.com/#?mobile=${nsn}&${param}=${encodeURIComponent(written)}`,
+          })
+          const decision = await chain.run(event)
+          expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
   it('accepts a screen pop whose other parameters only share a few digits with the number', async () => {
     const { chain } = setup('mask')
     const event = agentEvent({

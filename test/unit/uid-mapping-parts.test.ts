@@ -1,10 +1,15 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/clock.js'
 import { CircuitBreaker } from '../../src/masking/uid-mapping/circuit-breaker.js'
 import { endpointUrlProblem } from '../../src/masking/uid-mapping/endpoint-url.js'
 import { MicroBatcher, type BatchOutcome } from '../../src/masking/uid-mapping/micro-batcher.js'
 import { foldDigits, sharesDigitRun } from '../../src/masking/digit-runs.js'
-import { readUidMappingResponse, UidUnresolved } from '../../src/masking/uid-mapping/uid-mapping-protocol.js'
+import {
+  readUidMappingResponse,
+  uidValueProblem,
+  UidUnresolved,
+} from '../../src/masking/uid-mapping/uid-mapping-protocol.js'
 
 function recordingBatcher(windowMs = 5, maxBatchSize = 100) {
   const batches: string[][] = []
@@ -195,5 +200,33 @@ describe('digit folding', () => {
     expect(sharesDigitRun('139abcdefg', '13988888888', 5)).toBe(false)
     expect(sharesDigitRun('u-1398', '13988888888', 5)).toBe(false)
     expect(sharesDigitRun('anything', '', 5)).toBe(false)
+  })
+})
+
+describe('UID values', () => {
+  it('refuses any UID carrying five consecutive digits of the number, in any script', () => {
+    const scripts = [0x30, 0xff10, 0x0660, 0x06f0, 0x0966, 0x1d7ce]
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^1[3-9]\d{9}$/),
+        fc.nat(6),
+        fc.constantFrom(...scripts),
+        fc.stringMatching(/^[a-z]{0,4}$/),
+        fc.stringMatching(/^[a-z]{0,4}$/),
+        (nsn, at, zero, before, after) => {
+          const run = [...nsn.slice(at, at + 5)].map((d) => String.fromCodePoint(zero + Number(d))).join('')
+          expect(uidValueProblem(`${before}${run}${after}`, nsn)).toBeDefined()
+        },
+      ),
+    )
+  })
+
+  it('accepts a UID of the allowed form sharing at most four consecutive digits', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^1[3-9]\d{9}$/), fc.nat(7), (nsn, at) => {
+        expect(uidValueProblem(`u-${nsn.slice(at, at + 4)}x`, nsn)).toBeUndefined()
+      }),
+    )
+    expect(uidValueProblem('139abcdefg', '13988888888')).toBeUndefined()
   })
 })
