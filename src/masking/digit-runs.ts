@@ -11,6 +11,7 @@
  */
 
 const DECIMAL_DIGIT = /\p{Nd}/u
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 const NON_ASCII_DIGITS = /\p{Nd}/gu
 
 /** Each non-ASCII decimal digit's value, found once. */
@@ -43,6 +44,8 @@ function digitValue(digit: string): string {
  * ```
  */
 export function foldDigits(text: string): string {
+  // Printable ASCII is its own NFKC form and has no other digits: the common case, on every view.
+  if (PRINTABLE_ASCII.test(text)) return text
   const normalized = text.normalize('NFKC')
   return normalized.replace(NON_ASCII_DIGITS, (d) => (d >= '0' && d <= '9' ? d : digitValue(d)))
 }
@@ -64,8 +67,15 @@ export function digitsIn(text: string): string {
  * ```
  */
 export function sharesDigitRun(text: string, number: string, minRun: number): boolean {
+  return digitsShareRun(digitsIn(text), number, minRun)
+}
+
+/**
+ * {@link sharesDigitRun} for `digits` already reduced by {@link digitsIn} (a value checked
+ * again and again, such as a cached screen-pop URL).
+ */
+export function digitsShareRun(digits: string, number: string, minRun: number): boolean {
   if (number.length === 0) return false
-  const digits = digitsIn(text)
   const run = Math.min(minRun, number.length)
   for (let at = 0; at + run <= number.length; at += 1) {
     if (digits.includes(number.slice(at, at + run))) return true

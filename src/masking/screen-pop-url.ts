@@ -6,7 +6,7 @@
  * @module
  */
 import { CallwardenError } from '../errors.js'
-import { digitsIn, sharesDigitRun } from './digit-runs.js'
+import { digitsIn, digitsShareRun } from './digit-runs.js'
 
 /** The channel types a screen pop names. */
 export const SCREEN_POP_TYPES = ['phone', 'im', 'om', 'oim'] as const
@@ -162,7 +162,7 @@ export class ScreenPopTemplate {
    * full-width digits, or with a digit dropped.
    */
   carriesNumber(number: string): boolean {
-    return sharesDigitRun(this.#digits, number, SCREEN_POP_MAX_SHARED_DIGITS + 1)
+    return digitsShareRun(this.#digits, number, SCREEN_POP_MAX_SHARED_DIGITS + 1)
   }
 }
 
