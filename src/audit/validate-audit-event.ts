@@ -1,12 +1,14 @@
 /**
  * Checks an event a module hands to the log and turns it into the object that is hashed:
  * fields validated against the limits of `cw_audit_events`, personal data in `details`
- * redacted. Nothing is written for an event that fails.
+ * redacted (members named as personal data, and phone numbers in any string of `details`
+ * or in `reason`). Nothing is written for an event that fails.
  *
  * @module
  */
 import { CallwardenError } from '../errors.js'
 import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
+import { redactPhoneNumbers } from '../masking/index.js'
 import {
   AUDIT_ACTIONS,
   AUDIT_ACTION_PATTERN,
@@ -61,7 +63,8 @@ export interface PreparedAuditEvent {
 /**
  * Validates `input` and returns the event body to be sequenced (everything of
  * {@link AuditEvent} except `seq`, `id` and `time`) with its `details` as canonical JSON. `details` keys named in `redact` are
- * replaced by `[REDACTED]` at any depth.
+ * replaced by `[REDACTED]` at any depth, and phone numbers in every other string (keys
+ * included) by `[PHONE]`, whatever the key is called.
  *
  * @internal
  */
@@ -92,7 +95,8 @@ export function prepareAuditEvent(input: AuditEventInput, redact: ReadonlySet<st
     throw invalid('outcome', `one of ${AUDIT_OUTCOMES.join(', ')}`)
   }
   const sourceAddress = text(a.sourceAddress, 'actor.sourceAddress', true)
-  const reason = text(input.reason, 'reason', true)
+  const given = text(input.reason, 'reason', true)
+  const reason = given === undefined ? undefined : redactPhoneNumbers(given)
   let details: Record<string, unknown> | undefined
   let detailsJson: string | undefined
   if (input.details !== undefined) {
@@ -131,19 +135,23 @@ export function prepareAuditEvent(input: AuditEventInput, redact: ReadonlySet<st
 }
 
 /**
- * A copy of `value` with every member named in `fields` replaced by `[REDACTED]`, at any
- * depth. Plain data only; anything else is left for canonical JSON to refuse.
+ * A copy of `value` with every member named in `fields` replaced by `[REDACTED]`, and the
+ * phone numbers in every string (member names too) replaced by `[PHONE]`, at any depth.
+ * Timestamps, ids, amounts and other digit runs are kept. Plain data only; anything else is
+ * left for canonical JSON to refuse.
  *
  * @internal
  */
 export function redactValue(value: unknown, fields: ReadonlySet<string>, depth = 0): unknown {
+  if (typeof value === 'string') return redactPhoneNumbers(value)
   if (value === null || typeof value !== 'object' || depth > 32) return value
   if (Array.isArray(value)) return value.map((item) => redactValue(item, fields, depth + 1))
   const proto: unknown = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) return value
   const out: Record<string, unknown> = {}
   for (const [key, member] of Object.entries(value)) {
-    out[key] = fields.has(key) && member !== undefined ? REDACTED : redactValue(member, fields, depth + 1)
+    out[redactPhoneNumbers(key)] =
+      fields.has(key) && member !== undefined ? REDACTED : redactValue(member, fields, depth + 1)
   }
   return out
 }

@@ -7,7 +7,9 @@
 import { RecentCache } from '../lib/recent-cache.js'
 import type { AgentViewEvent, OutboundCall } from '../pipeline/call-events.js'
 import { guard, type CallContext, type Middleware } from '../pipeline/pipeline.js'
+import { digitsIn, foldDigits } from './digit-runs.js'
 import { NUMBER_VIEW_KINDS, NumberProtector, type NumberViewKind } from './number-protector.js'
+import { parseNumber } from './phone-number.js'
 import { ScreenPopInsecure, ScreenPopTemplate } from './screen-pop-url.js'
 import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
 
@@ -19,7 +21,8 @@ import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
  * the chain, the observers and any denial only ever see the withheld form; once the rest of
  * the chain has allowed the view, it shows the agent's form (masked, or the UID). An error
  * anywhere (a tenant lookup, the UID endpoint) leaves the number withheld. A screen-pop URL
- * that is not HTTPS, or that carries the customer's number outside `mobile`, is removed from
+ * that is not HTTPS, or that carries the customer's number outside `mobile` (in any notation:
+ * prefixes, separators, full-width digits, a digit dropped), is removed from
  * the event and the view denied with `ERR_SCREENPOP_INSECURE_URL`.
  *
  * @example
@@ -70,7 +73,7 @@ export function agentView(protector: NumberProtector): Middleware<AgentViewEvent
       try {
         if (typeof realUrl !== 'string') throw new ScreenPopInsecure('not a string')
         screenPop = screenPopOf(realUrl)
-        if (screenPop.carriesDigits(subscriberDigits(real))) {
+        if (screenPop.carriesNumber(customerDigits(real))) {
           throw new ScreenPopInsecure("the customer's number appears outside the `mobile` parameter")
         }
       } catch (error) {
@@ -141,12 +144,17 @@ const VIEW_DETAILS = Object.fromEntries(
 ) as Record<NumberViewKind, Readonly<{ view: NumberViewKind }>>
 
 /**
- * The digits that identify a subscriber whatever prefix notation is used (`+86`, `0086`,
- * a trunk `0`): the last nine, or all of them for shorter numbers. Fewer than seven digits
- * are not looked for (the NUL returned then is in no digit string).
+ * The digits the screen-pop check looks for: the national number, read from whatever form
+ * the platform gave (`+86…`, `0086…`, a trunk `0`, a `tel:` URI with an extension,
+ * separators, full-width digits). A number that does not read as one is looked for by all
+ * of its digits.
  */
-function subscriberDigits(number: string): string {
-  const digits = number.replace(/\D/g, '')
-  const core = digits.slice(-Math.min(digits.length, 9))
-  return core.length < 7 ? '\u0000' : core
+function customerDigits(number: string): string {
+  const folded = foldDigits(number)
+  try {
+    return parseNumber(folded).nationalNumber
+  } catch (error) {
+    if (error instanceof TypeError) throw error
+    return digitsIn(folded)
+  }
 }

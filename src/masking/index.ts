@@ -9,6 +9,7 @@
  */
 export { agentView, dialByUid } from './agent-view-middleware.js'
 export {
+  DEFAULT_IVR_WITHHELD_VARIABLES,
   IVR_HASH_KEY_MIN_BYTES,
   hashIvrValue,
   ivrInput,
@@ -57,6 +58,8 @@ export {
 export {
   MAX_UID_LENGTH,
   UID_MAPPING_MODES,
+  UID_MAX_SHARED_DIGITS,
+  UID_PATTERN,
   UID_UNRESOLVED_REASONS,
   UidUnresolved,
   type UidMappingMode,
@@ -96,3 +99,4 @@ export {
   type RedactionToken,
 } from './redaction/redaction-kinds.js'
 export { type Masking, type MaskingSettings } from './masking-service.js'
+export { redactPhoneNumbers } from './redaction/redact-phone-numbers.js'

@@ -37,16 +37,65 @@ export interface IvrInputOptions {
    */
   readonly locale?: RedactionLocale
   /**
-   * IVR variables whose value is withheld whole, whatever it holds (a PIN, a password):
-   * stored as `[REDACTED]`, with its hash.
-   * @defaultValue `[]`
+   * IVR variables whose value is withheld entirely, whatever it holds (a PIN, a password, a
+   * one-time code): stored as `[REDACTED]`, with no hash (a hash of a 4-digit PIN is the PIN
+   * to anyone who tries 10,000 guesses). A string names a variable, compared
+   * case-insensitively; a RegExp is tested against the variable name in lower case with its
+   * words joined by `_` (`cardPin` and `card-pin` are tested as `card_pin`). Giving the option replaces the
+   * default; spread {@link DEFAULT_IVR_WITHHELD_VARIABLES} into it to add names.
+   * @defaultValue {@link DEFAULT_IVR_WITHHELD_VARIABLES}: PIN, password, passcode, CVV/CVC,
+   * OTP and verification-code names (`pin`, `card_pin`, `cardPin`, `PASSWORD`, `cvv2`,
+   * `sms_code`, `otp`, `验证码`, …)
    */
-  readonly withholdVariables?: readonly string[]
+  readonly withholdVariables?: readonly (string | RegExp)[]
+}
+
+/**
+ * The variable names {@link ivrInput} withholds entirely unless told otherwise: those with
+ * a word such as `pin`, `pwd`, `password`, `passcode`, `cvv`, `cvc`, `csc`, `otp`, `secret`,
+ * `security_code`, `verification_code`, `sms_code` or `auth_code`, or `密码`, `验证码`, `口令`.
+ * Words are delimited by anything but a letter, so `spin` and `pinyin` are not withheld.
+ */
+export const DEFAULT_IVR_WITHHELD_VARIABLES: readonly RegExp[] = Object.freeze([
+  /(?:^|[^a-z])(?:pins?|pin_?code|pwd|passwd|password|pass_?code|pass_?phrase|cvv2?|cvc2?|cvn|csc|otp|[th]otp|secret|(?:security|verification|verify|auth|sms|one_?time)_?code)(?:[^a-z]|$)/,
+  /密码|验证码|口令/,
+])
+
+/** A variable name as the withhold patterns read it: lower case, words (camelCase, `-`, `.`, spaces) joined by `_`. */
+function variableWords(variable: string): string {
+  return variable
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[\s.-]+/g, '_')
+    .toLowerCase()
+}
+
+/** The test for withheld variables, from the option. */
+function withholdTest(option: unknown): (variable: string) => boolean {
+  const given = option ?? DEFAULT_IVR_WITHHELD_VARIABLES
+  if (!Array.isArray(given) || given.some((v) => typeof v !== 'string' && !(v instanceof RegExp))) {
+    throw new TypeError('withholdVariables must be an array of IVR variable names and RegExps')
+  }
+  const names = new Set(
+    (given as readonly unknown[]).filter((v) => typeof v === 'string').map((v) => v.toLowerCase()),
+  )
+  // Copies without `g`/`y`, so that test() keeps no state between events.
+  const patterns = (given as readonly unknown[])
+    .filter((v): v is RegExp => v instanceof RegExp)
+    .map((p) => new RegExp(p.source, p.flags.replace(/[gy]/g, '')))
+  return (variable) => {
+    if (typeof variable !== 'string') return true
+    if (names.has(variable.toLowerCase())) return true
+    if (patterns.length === 0) return false
+    const words = variableWords(variable)
+    return patterns.some((p) => p.test(words))
+  }
 }
 
 /**
  * A middleware for `ivr-input` events: replaces `event.value` by its redacted form and sets
- * `event.valueHash` to {@link hashIvrValue} of the original, then calls `next()`.
+ * `event.valueHash` to {@link hashIvrValue} of the original, then calls `next()`. The value
+ * of a PIN-like variable (`withholdVariables`) is replaced by `[REDACTED]` and not hashed.
  *
  * It fails closed: the value is replaced by `[REDACTED]` before anything is computed, so if
  * redaction throws, the caller's input is not left on the event; the error (which never
@@ -59,7 +108,7 @@ export interface IvrInputOptions {
  * import { ivrInput } from 'callwarden/masking'
  *
  * const ivr = createPipeline<IvrInputEvent>({ name: 'ivr-input' }).use(
- *   ivrInput({ hashKey: tenantKeys.ivrHashKey, withholdVariables: ['pin'] }),
+ *   ivrInput({ hashKey: tenantKeys.ivrHashKey, withholdVariables: [...DEFAULT_IVR_WITHHELD_VARIABLES, 'member_no'] }),
  * )
  * const { event } = await ivr.run({
  *   type: 'ivr-input',
@@ -80,11 +129,7 @@ export function ivrInput(options: IvrInputOptions): Middleware<IvrInputEvent> {
   }
   const keyFor = tenantKeys(options.hashKey)
   const locale = resolveLocale({ locale: options.locale })
-  const withheld = options.withholdVariables ?? []
-  if (!Array.isArray(withheld) || withheld.some((v) => typeof v !== 'string')) {
-    throw new TypeError('withholdVariables must be an array of IVR variable names')
-  }
-  const withhold = new Set(withheld)
+  const withholds = withholdTest(options.withholdVariables)
 
   return guard<IvrInputEvent>(function ivrInput(ctx) {
     const event = ctx.event
@@ -95,15 +140,17 @@ export function ivrInput(options: IvrInputOptions): Middleware<IvrInputEvent> {
     if (typeof original !== 'string') {
       throw new TypeError(`an ivr-input event's value must be a string, got ${typeof original}`)
     }
-    const withholdAll = withhold.has(event.variable)
+    if (withholds(event.variable)) {
+      // Nothing derived from the value is kept, not even its hash.
+      ctx.note('IVR_INPUT_REDACTED', 'IVR input withheld whole', { variable: event.variable, withheld: true })
+      return
+    }
     let kinds: readonly RedactionKind[] = []
     try {
       event.valueHash = hashWithKey(original, keyFor(event.tenantId))
-      if (!withholdAll) {
-        const redacted = redactIvrValue(original, locale)
-        event.value = redacted.text
-        kinds = redacted.kinds
-      }
+      const redacted = redactIvrValue(original, locale)
+      event.value = redacted.text
+      kinds = redacted.kinds
     } catch (error) {
       // The cause is dropped on purpose: a dependency's message may quote the input.
       throw new CallwardenError(
@@ -111,9 +158,7 @@ export function ivrInput(options: IvrInputOptions): Middleware<IvrInputEvent> {
         `ivr-input redaction failed (${errorLabel(error)}); the value was stored as ${REDACTED_TOKEN}`,
       )
     }
-    if (withholdAll) {
-      ctx.note('IVR_INPUT_REDACTED', 'IVR input withheld whole', { variable: event.variable, withheld: true })
-    } else if (kinds.length > 0) {
+    if (kinds.length > 0) {
       ctx.note('IVR_INPUT_REDACTED', 'sensitive IVR input redacted', { variable: event.variable, kinds })
     }
   })

@@ -24,7 +24,7 @@ import {
 } from './mask-number.js'
 import { parseNumber, type ParsedNumber } from './phone-number.js'
 import type { UidMappingClient } from './uid-mapping/uid-mapping-client.js'
-import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
+import { UidUnresolved, uidValueProblem } from './uid-mapping/uid-mapping-protocol.js'
 
 /** The roles a number is shown to. */
 export const VIEWER_ROLES = ['admin', 'agent', 'auditor'] as const
@@ -185,7 +185,13 @@ export class NumberProtector {
         throw new UidUnresolved('UIDToPhone', 'not_configured', 'the tenant has no UID endpoint configured')
       }
       const numbers = await client.uidToPhone([request.uid])
-      return numbers.get(request.uid) as string
+      const number = numbers.get(request.uid)
+      const parsed =
+        typeof number === 'string' ? this.#parse(number, protection.defaultRegion ?? 'CN') : UNREADABLE
+      if (parsed === UNREADABLE) {
+        throw new UidUnresolved('UIDToPhone', 'invalid_response', 'the number returned is not a phone number')
+      }
+      return parsed.e164
     } catch (error) {
       const failure =
         error instanceof UidUnresolved
@@ -219,7 +225,13 @@ export class NumberProtector {
     } else {
       try {
         const uids = await client.phoneToUid([parsed.e164])
-        return { kind: 'uid', text: uids.get(parsed.e164) as string }
+        const uid = uids.get(parsed.e164)
+        // The client may be the host's own: what reaches the agent is checked here too.
+        const problem = uidValueProblem(uid, parsed.nationalNumber)
+        if (problem !== undefined) {
+          throw new UidUnresolved('PhoneToUID', 'invalid_response', `the UID returned is refused: ${problem}`)
+        }
+        return { kind: 'uid', text: uid as string }
       } catch (error) {
         failure =
           error instanceof UidUnresolved

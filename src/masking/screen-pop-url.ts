@@ -6,6 +6,7 @@
  * @module
  */
 import { CallwardenError } from '../errors.js'
+import { digitsIn, digitsShareRun } from './digit-runs.js'
 
 /** The channel types a screen pop names. */
 export const SCREEN_POP_TYPES = ['phone', 'im', 'om', 'oim'] as const
@@ -109,8 +110,8 @@ export class ScreenPopTemplate {
   readonly #url: URL
   /** The hash route before the parameters (`/customer` in `#/customer?mobile=…`). */
   readonly #route: string
-  /** The hash parameters other than `mobile`, still encoded, in order. */
-  readonly #params: readonly string[]
+  /** The digits of everything but `mobile`, folded to ASCII. */
+  readonly #digits: string
   /** The URL up to the `mobile` value, and after it; `undefined` when it has no `mobile`. */
   readonly #around: readonly [string, string] | undefined
 
@@ -133,7 +134,12 @@ export class ScreenPopTemplate {
         params.push(pair)
       }
     }
-    this.#params = params
+    // The parts an agent receives besides `mobile`, as digits, computed once per URL.
+    this.#digits = digitsIn(
+      [this.#url.hostname, this.#url.pathname, this.#route, this.#url.search, ...params]
+        .map(decodeFully)
+        .join(' '),
+    )
     if (mobileAt !== -1) {
       const before = params.slice(0, mobileAt).map((p) => `${p}&`)
       const after = params.slice(mobileAt).map((p) => `&${p}`)
@@ -148,37 +154,39 @@ export class ScreenPopTemplate {
   }
 
   /**
-   * True when any part of the URL but `mobile` (host, path, query, hash route, other hash
-   * parameters; percent-decoded) contains `digits`.
+   * True when the URL outside `mobile` (host, path, query, hash route, other hash
+   * parameters; percent-decoded, NFKC, every script's digits read as ASCII, whatever lies
+   * between digits dropped) holds more than {@link SCREEN_POP_MAX_SHARED_DIGITS} consecutive
+   * digits of `number` (ASCII digits, such as a national number). So the number is found
+   * with or without a prefix, split by separators or across parameters, written in
+   * full-width digits, or with a digit dropped.
    */
-  carriesDigits(digits: string): boolean {
-    const parts = [
-      this.#url.hostname,
-      this.#url.pathname,
-      this.#route,
-      ...this.#url.search.split('&'),
-      ...this.#params,
-    ]
-    return parts.some((part) => digitsOf(part.includes('%') ? safeDecode(part) : part).includes(digits))
+  carriesNumber(number: string): boolean {
+    return digitsShareRun(this.#digits, number, SCREEN_POP_MAX_SHARED_DIGITS + 1)
   }
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
-}
+/**
+ * How many consecutive digits of the customer's number a screen-pop URL may hold outside
+ * `mobile`. Fewer than a UID may not share would refuse URLs for ordinary ids and dates in
+ * them; seven identify a subscriber's number even without its first or last digits.
+ */
+export const SCREEN_POP_MAX_SHARED_DIGITS = 6
 
-/** The ASCII digits of `text`, in order (a loop: this runs on every agent view). */
-function digitsOf(text: string): string {
-  let digits = ''
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i)
-    if (c >= 48 && c <= 57) digits += text[i]
+/** Percent-decodes until nothing changes (a value encoded twice is still read), at most a few times. */
+function decodeFully(text: string): string {
+  let current = text
+  for (let i = 0; i < 4 && current.includes('%'); i += 1) {
+    let next: string
+    try {
+      next = decodeURIComponent(current)
+    } catch {
+      return current
+    }
+    if (next === current) break
+    current = next
   }
-  return digits
+  return current
 }
 
 /** The hash route before the parameters: `#/customer?mobile=…` → `/customer`. */

@@ -108,6 +108,47 @@ for (const stack of STACKS) {
       expect((await trail.head('acme')).lastSeq).toBe(head) // nothing was written
     })
 
+    it('stores phone numbers in details and reason as [PHONE], whatever the key, and keeps other digit runs', async () => {
+      const r = await trail.append(
+        event('acme', 3001, {
+          reason: 'callback to 13988888888 requested',
+          details: {
+            note: 'customer asked to be called on 0086 139 8888 8888 after 18:00',
+            list: ['+8613988888888', 'ORD-20261208-0001'],
+            '13988888888': true,
+            at: '2026-12-08T10:00:00Z',
+            stamp: '20261208100000',
+            amount: '¥1,280.00',
+            orderId: 'ORD-20261208-0001',
+            ticket: '4821907',
+            epochMs: '1765188000000',
+          },
+        }),
+      )
+      const [row] = await tenantDb(database.db, 'acme')
+        .selectFrom('cw_audit_events')
+        .select(['body'])
+        .where('tenant_id', '=', 'acme')
+        .where('seq', '=', r.seq)
+        .execute()
+      const body = String(row?.body)
+      expect(body).not.toMatch(/3988888888|139 8888 8888/)
+      const stored = JSON.parse(body) as { reason: string; details: Record<string, unknown> }
+      expect(stored.reason).toBe('callback to [PHONE] requested')
+      expect(stored.details).toEqual({
+        note: 'customer asked to be called on [PHONE] after 18:00',
+        list: ['[PHONE]', 'ORD-20261208-0001'],
+        '[PHONE]': true,
+        at: '2026-12-08T10:00:00Z',
+        stamp: '20261208100000',
+        amount: '¥1,280.00',
+        orderId: 'ORD-20261208-0001',
+        ticket: '4821907',
+        epochMs: '1765188000000',
+      })
+      expect((await trail.verify({ tenantId: 'acme' })).ok).toBe(true)
+    })
+
     it('stores quotes, backslashes, placeholders and any Unicode exactly, in the body and the key columns', async () => {
       const awkward = `o'brien \\ "x" ? ?? :a $1 \u2028 \u00e9 \u{1f600}`
       const details = { note: awkward, 'k\\"': ["'", '\\', '?', '\u0000'], deep: { s: "';--" } }

@@ -216,6 +216,36 @@ for (const stack of CALLWARDEN_STACKS) {
       expect(JSON.stringify(agent) + JSON.stringify(auditor)).not.toContain('18912348352')
     })
 
+    it('keeps phone numbers out of source and evidence, and only phone numbers', async () => {
+      const number = '+8613911110009'
+      const evidence =
+        'form at 2030-03-01T08:00:00Z, ts 20300301080000, call-back 0086 139 1111 0099, ' +
+        'order ORD-20300301-0001, ¥1,280.00, ticket 4821907'
+      const granted = await cw.policy.consent.grant(
+        grantOf('acme', number, { source: 'callback:13911110099', evidenceRef: evidence }),
+      )
+      const kept = {
+        source: 'callback:[PHONE]',
+        evidenceRef:
+          'form at 2030-03-01T08:00:00Z, ts 20300301080000, call-back [PHONE], ' +
+          'order ORD-20300301-0001, ¥1,280.00, ticket 4821907',
+      }
+      expect(granted).toMatchObject(kept)
+      for (const viewer of [AGENT, AUDITOR, ADMIN]) {
+        const history = await cw.policy.consent.history({ tenantId: 'acme', number, viewer })
+        expect(history.consents).toMatchObject([kept])
+        expect(JSON.stringify(history.consents)).not.toMatch(/1391111009/)
+      }
+      const page = await cw.audit.query({
+        tenantId: 'acme',
+        by: AUDITOR,
+        action: 'consent.grant',
+        limit: 1000,
+      })
+      const event = page.events.find((e) => e.target.id === granted.id)
+      expect(event?.details).toMatchObject(kept)
+    })
+
     it('keeps tenants apart: another tenant cannot see, revoke or use a consent', async () => {
       const number = '+8613911110004'
       const granted = await cw.policy.consent.grant(grantOf('acme', number))

@@ -36,6 +36,8 @@ afterEach(async () => {
     endpoint.behave({ kind: 'ok' })
     endpoint.requests.length = 0
     endpoint.tokenRequests = 0
+    endpoint.bodyBytesSent = 0
+    endpoint.tokenFloodBytes = undefined
   }
 })
 
@@ -248,6 +250,35 @@ describe('failures', () => {
     }
   })
 
+  it('stops reading a chunked body at maxResponseBytes, aborting the request', async () => {
+    const limit = 256 * 1024
+    const flood = 512 * 1024 * 1024
+    basic.behave({ kind: 'flood', bytes: flood })
+    basic.bodyBytesSent = 0
+    const client = basicClient({ maxResponseBytes: limit, retries: 0, timeoutMs: 60_000 })
+    const error = await failure(client.phoneToUid([MOBILE]))
+    expect(error.reason).toBe('invalid_response')
+    // The server stops when the connection closes; what it got out is the limit plus what
+    // the socket buffers on both sides held, not the half gigabyte it meant to send.
+    await expect.poll(() => basic.requests.length).toBe(1)
+    expect(basic.bodyBytesSent).toBeGreaterThan(limit)
+    expect(basic.bodyBytesSent).toBeLessThan(limit + 16 * 1024 * 1024)
+  })
+
+  it('stops reading an OAuth token response at 64 KiB', async () => {
+    oauth.tokenFloodBytes = 512 * 1024 * 1024
+    const client = oauthClient({ retries: 0, timeoutMs: 60_000 })
+    expect((await failure(client.phoneToUid([MOBILE]))).reason).toBe('invalid_response')
+    expect(oauth.requests).toHaveLength(0)
+    expect(oauth.bodyBytesSent).toBeLessThan(64 * 1024 + 16 * 1024 * 1024)
+  })
+
+  it('refuses a Content-Length over maxResponseBytes before reading the body', async () => {
+    basic.behave({ kind: 'declared', bytes: 1024 * 1024 * 1024 })
+    const client = basicClient({ maxResponseBytes: 1024 * 1024, retries: 0, timeoutMs: 60_000 })
+    expect((await failure(client.phoneToUid([MOBILE]))).reason).toBe('invalid_response')
+  })
+
   it('fails only the keys a partial response leaves out', async () => {
     basic.behave({ kind: 'omit', keys: ['13788888888'] })
     const client = basicClient()
@@ -263,6 +294,35 @@ describe('failures', () => {
     expect((await failure(basicClient().phoneToUid([MOBILE]))).reason).toBe('invalid_response')
   })
 
+  it.each([
+    ['full-width digits', '１３９８８８８８８８８'],
+    ['Arabic-Indic digits', '١٣٩٨٨٨٨٨٨٨٨'],
+    ['Devanagari digits', 'u-३९८८८'],
+    ['the first digit dropped', '3988888888'],
+    ['five of its digits between letters', 'a8b8c8d8e8'],
+    ['its digits with separators', '139-8888-8888'],
+    ['markup', '<img src=x onerror=alert(1)>'],
+    ['a space', 'u 1'],
+    ['65 characters', 'u'.repeat(65)],
+    ['an empty string', ''],
+  ])('refuses a PhoneToUID answer carrying %s', async (_name, value) => {
+    basic.behave({ kind: 'value', value })
+    expect((await failure(basicClient().phoneToUid([MOBILE]))).reason).toBe('invalid_response')
+  })
+
+  it.each(['139abcdefg', 'u-1398', 'A.b_c~d-9', 'x'.repeat(64)])(
+    'accepts a UID of the allowed form sharing at most four digits with the number: %s',
+    async (value) => {
+      basic.behave({ kind: 'value', value })
+      expect((await basicClient().phoneToUid([MOBILE])).get(MOBILE)).toBe(value)
+    },
+  )
+
+  it('does not repeat a long non-zero Code, which could be a number', async () => {
+    basic.behave({ kind: 'code', code: 13988888888 })
+    expect((await failure(basicClient().phoneToUid([MOBILE]))).reason).toBe('rejected')
+  })
+
   it.each(['13988888888', '+8613988888888', '0086abc', ''])(
     'refuses a UIDToPhone answer that is not 00 + country code + number: %j',
     async (value) => {
@@ -275,7 +335,8 @@ describe('failures', () => {
     const client = basicClient()
     expect((await failure(client.phoneToUid(['12']))).reason).toBe('invalid_input')
     expect((await failure(client.uidToPhone(['bad\u0000uid']))).reason).toBe('invalid_input')
-    expect((await failure(client.uidToPhone(['x'.repeat(129)]))).reason).toBe('invalid_input')
+    expect((await failure(client.uidToPhone(['x'.repeat(65)]))).reason).toBe('invalid_input')
+    expect((await failure(client.uidToPhone(['<b>u</b>']))).reason).toBe('invalid_input')
     expect(basic.requests).toHaveLength(0)
     await expect(client.phoneToUid('13988888888' as unknown as string[])).rejects.toThrow(TypeError)
   })

@@ -186,6 +186,38 @@ describe('agentView() middleware', () => {
     expect(JSON.stringify(audit.events)).not.toContain(NSN)
   })
 
+  it.each([
+    ['full-width digits', '１８９１２３４８３５２'],
+    ['Arabic-Indic digits', '١٨٩١٢٣٤٨٣٥٢'],
+    ['the first digit dropped', '8912348352'],
+    ['five digits of it', 'u-48352'],
+    ['markup', '<img src=x onerror=alert(1)>'],
+    ['a space', 'u 189'],
+    ['too long', 'u'.repeat(65)],
+  ])(
+    'withholds a UID from the host client that carries the number or is not a UID: %s',
+    async (_name, uid) => {
+      const { chain, audit } = setup('uid', { client: tableClient({ [REAL]: uid }) })
+      const event = agentEvent()
+      await chain.run(event)
+      expect(event.customerNumber).toBe('***********')
+      expect(event.screenPopUrl).toBe('https://crm.example.com/#?mobile=***********&type=phone&status=100')
+      expect(audit.events).toMatchObject([
+        { action: 'number.uid.unresolved', details: { reason: 'invalid_response' } },
+      ])
+    },
+  )
+
+  it.each(['139abcdefg', 'u-189', 'A.b_c~d-9', 'x'.repeat(64)])(
+    'shows a UID of the allowed form: %s',
+    async (uid) => {
+      const { chain } = setup('uid', { client: tableClient({ [REAL]: uid }) })
+      const event = agentEvent()
+      await chain.run(event)
+      expect(event.customerNumber).toBe(uid)
+    },
+  )
+
   it('withholds the number from the rest of the chain, and keeps it withheld when a later step denies', async () => {
     const { protector, audit } = setup('uid', { client: tableClient({ [REAL]: 'u-189' }) })
     const seen: string[] = []
@@ -234,6 +266,89 @@ describe('agentView() middleware', () => {
     expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
     expect(event.screenPopUrl).toBeUndefined()
     expect(JSON.stringify(decision)).not.toContain(NSN)
+  })
+
+  const customerForms = [
+    ['a tel: URI with an extension', `tel:+86${NSN};ext=12`],
+    ['a tel: URI with separators', 'tel:+86-189-1234-8352'],
+    ['00 and spaces', '0086 189 1234 8352'],
+    ['the national form', NSN],
+    ['full-width digits', '＋８６１８９１２３４８３５２'],
+  ] as const
+  const carriers = [
+    ['the number', NSN],
+    ['the number with +86', `%2B86${NSN}`],
+    ['separators', '189-1234-8352'],
+    ['full-width digits', encodeURIComponent('１８９１２３４８３５２')],
+    ['Arabic-Indic digits', encodeURIComponent('١٨٩١٢٣٤٨٣٥٢')],
+    ['the first digit dropped', NSN.slice(1)],
+    ['encoded twice', encodeURIComponent(encodeURIComponent(`+86 ${NSN}`))],
+    ['split across parameters', `18912&agentRoleId=348352`],
+  ] as const
+  it.each(
+    customerForms.flatMap(([form, number]) => carriers.map(([how, text]) => [form, how, number, text])),
+  )(
+    'refuses a screen pop for a customer number in %s carrying it in another parameter as %s',
+    async (_form, _how, customerNumber, carried) => {
+      const { chain } = setup('mask')
+      const event = agentEvent({
+        customerNumber,
+        screenPopUrl: `https://crm.example.com/#?mobile=${NSN}&nickName=${carried}`,
+      })
+      const decision = await chain.run(event)
+      expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
+      expect(event.screenPopUrl).toBeUndefined()
+    },
+  )
+
+  it('refuses a screen pop carrying the number in any disguise, for any number and form', async () => {
+    const fullWidth = (text: string) => text.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)))
+    const arabicIndic = (text: string) =>
+      text.replace(/[0-9]/g, (d) => String.fromCharCode(0x0660 + Number(d)))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^1[3-9]\d{9}$/),
+        fc.constantFrom(
+          (n: string) => `+86${n}`,
+          (n: string) => `tel:+86${n};ext=7`,
+          (n: string) => n,
+        ),
+        fc.constantFrom('', '+86', '0086', '86', '0'),
+        fc.constantFrom('', '-', ' ', '.'),
+        fc.constantFrom(
+          (t: string) => t,
+          fullWidth,
+          arabicIndic,
+          (t: string) => t.slice(1),
+          (t: string) => t.slice(0, -1),
+        ),
+        fc.constantFrom('nickName', 'userId', 'agentRoleId'),
+        async (nsn, customerForm, prefix, separator, disguise, param) => {
+          const { chain } = setup('mask')
+          const written = disguise(prefix + nsn.replace(/^(\d{3})(\d{4})/, `$1${separator}$2${separator}`))
+          const event = agentEvent({
+            customerNumber: customerForm(nsn),
+            screenPopUrl: `https://crm.example.com/#?mobile=${nsn}&${param}=${encodeURIComponent(written)}`,
+          })
+          const decision = await chain.run(event)
+          expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('accepts a screen pop whose other parameters only share a few digits with the number', async () => {
+    const { chain } = setup('mask')
+    const event = agentEvent({
+      customerNumber: `tel:+86${NSN};ext=12`,
+      screenPopUrl: `https://crm.example.com/t/189#?mobile=${NSN}&sdkAppId=1400123&userId=u-834&status=100`,
+    })
+    const decision = await chain.run(event)
+    expect(decision.verdict).toBe('allow')
+    expect(event.screenPopUrl).toBe(
+      'https://crm.example.com/t/189#?mobile=189****8352&sdkAppId=1400123&userId=u-834&status=100',
+    )
   })
 
   it("never puts the real number's digits into an agent view, whatever the number and mode", async () => {

@@ -137,11 +137,53 @@ describe('ivrInput', () => {
     expect((await run('(201) 555-0123', { locale: 'US' })).seen[0]!.value).toBe('[PHONE]')
   })
 
-  it('withholds whole the variables it is told to', async () => {
-    const { decision, seen } = await run('4321#', { withholdVariables: ['pin'] }, 'pin')
-    expect(seen[0]).toEqual({ value: REDACTED_TOKEN, valueHash: hashIvrValue('4321', key) })
-    expect(decision.reasons[0]).toMatchObject({ details: { variable: 'pin', withheld: true } })
+  it('withholds whole the variables it is told to, keeping no hash of them', async () => {
+    const { decision, seen } = await run('4321#', { withholdVariables: ['Member_No', /^acct_/] }, 'member_no')
+    expect(seen[0]).toEqual({ value: REDACTED_TOKEN })
+    expect(decision.event).not.toHaveProperty('valueHash')
+    expect(decision.reasons[0]).toMatchObject({ details: { variable: 'member_no', withheld: true } })
+    expect((await run('4321', { withholdVariables: [/^acct_/] }, 'acctPin')).seen[0]).toEqual({
+      value: REDACTED_TOKEN,
+    })
+    // Giving the option replaces the default.
+    expect((await run('4321', { withholdVariables: [] }, 'pin')).seen[0]!.value).toBe('4321')
   })
+
+  it.each([
+    'pin',
+    'PIN',
+    'card_pin',
+    'cardPin',
+    'pin2',
+    'pincode',
+    'password',
+    'userPassword',
+    'pwd',
+    'passcode',
+    'cvv',
+    'CVV2',
+    'card-cvc',
+    'otp',
+    'smsCode',
+    'SMSCode',
+    'verification_code',
+    'security-code',
+    'secret',
+    '支付密码',
+    '短信验证码',
+  ])('withholds a PIN-like variable by default, with no hash: %s', async (variable) => {
+    const { decision, seen } = await run('4321', {}, variable)
+    expect(seen[0]).toEqual({ value: REDACTED_TOKEN })
+    expect(decision.event).not.toHaveProperty('valueHash')
+  })
+
+  it.each(['dtmf', 'menu', 'spin', 'pinyin', 'option', 'account', 'shipping', 'topic'])(
+    'redacts, not withholds, an ordinary variable by default: %s',
+    async (variable) => {
+      const { seen } = await run('4321', {}, variable)
+      expect(seen[0]).toEqual({ value: '4321', valueHash: hashIvrValue('4321', key) })
+    },
+  )
 
   it('replaces a stale valueHash', async () => {
     const ev = { ...event('1234'), valueHash: 'hmac-sha256:stale' }
@@ -210,6 +252,7 @@ describe('ivrInput', () => {
       expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
     )
     expect(() => ivrInput({ hashKey: key, withholdVariables: 'pin' as never })).toThrow(TypeError)
+    expect(() => ivrInput({ hashKey: key, withholdVariables: [1] as never })).toThrow(TypeError)
 
     const mutable = new Uint8Array(randomBytes(32))
     const before = hashIvrValue('1234', mutable)

@@ -9,6 +9,7 @@ import {
   REDACTION_KINDS,
   REDACTION_LOCALES,
   REDACTION_TOKENS,
+  redactPhoneNumbers,
   redactText,
   type RedactionFinding,
 } from '../../src/masking/index.js'
@@ -19,6 +20,8 @@ import {
   isValidCnResidentId,
 } from '../../src/masking/redaction/cn-resident-id.js'
 import { findEmails } from '../../src/masking/redaction/email.js'
+import { findPhones } from '../../src/masking/redaction/phone-in-text.js'
+import { applyFindings } from '../../src/masking/redaction/redact-text.js'
 import { breakLuhn, card, cnId, cnIdBadCheck, group } from '../fixtures/redaction/generators.js'
 
 const spansOf = (found: readonly { start: number; end: number }[], text: string) =>
@@ -367,5 +370,74 @@ describe('properties', () => {
       ),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('redactPhoneNumbers', () => {
+  it.each([
+    ['call-back 13912345678 please', 'call-back [PHONE] please'],
+    ['web form, +86 139 1234 5678', 'web form, [PHONE]'],
+    ['tel:+8613912345678', 'tel:[PHONE]'],
+    ['landline 02088887697', 'landline [PHONE]'],
+    ['１３９１２３４５６７８', '[PHONE]'],
+    ['13912345678,13812345678', '[PHONE],[PHONE]'],
+    ['2026-12-08 13912345678', '2026-12-08 [PHONE]'],
+    ['on 2026/12/08 call 139 1234 5678', 'on 2026/12/08 call [PHONE]'],
+    ['(020) 8888-7697', '[PHONE]'],
+  ])('redacts the phone numbers in %j', (text, expected) => {
+    expect(redactPhoneNumbers(text)).toBe(expected)
+  })
+
+  it.each([
+    '2026-12-08T10:00:00Z',
+    '20261208100000',
+    '1765188000000',
+    '12:30 2026/12/08',
+    '¥1,234.56',
+    'amount 13912345678.00',
+    'ORD-20261208-0001',
+    'INV-2024-000123',
+    'ticket #139123456789',
+    'ID 11010519491231002X',
+    'uuid 550e8400-e29b-41d4-a716-446655440000',
+    'card 4111 1111 1111 1111',
+  ])('keeps %j, which holds no phone number', (text) => {
+    expect(redactPhoneNumbers(text)).toBe(text)
+  })
+
+  it('skips only text the matcher would find no number in', () => {
+    const piece = fc.constantFrom(
+      '13912345678',
+      '+86 139 1234 5678',
+      '020-8888-7697',
+      '2026-12-08',
+      '2026/12/08',
+      'T10:00:00Z',
+      '20261208100000',
+      '1,280.00',
+      'ORD-',
+      ' ',
+      '-',
+      '/',
+      'x',
+      '7',
+      '0086',
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const text = pieces.join('')
+        const unfiltered = applyFindings(text, findPhones(text, 'CN')).text
+        expect(redactPhoneNumbers(text)).toBe(unfiltered)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('reads national numbers in the locale, and refuses an unknown locale with a code', () => {
+    expect(redactPhoneNumbers('(201) 555-0123', { locale: 'US' })).toBe('[PHONE]')
+    expect(() => redactPhoneNumbers('x', { locale: 'DE' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    )
+    expect(() => redactPhoneNumbers(1 as never)).toThrow(TypeError)
   })
 })

@@ -1,9 +1,15 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/clock.js'
 import { CircuitBreaker } from '../../src/masking/uid-mapping/circuit-breaker.js'
 import { endpointUrlProblem } from '../../src/masking/uid-mapping/endpoint-url.js'
 import { MicroBatcher, type BatchOutcome } from '../../src/masking/uid-mapping/micro-batcher.js'
-import { readUidMappingResponse, UidUnresolved } from '../../src/masking/uid-mapping/uid-mapping-protocol.js'
+import { foldDigits, sharesDigitRun } from '../../src/masking/digit-runs.js'
+import {
+  readUidMappingResponse,
+  uidValueProblem,
+  UidUnresolved,
+} from '../../src/masking/uid-mapping/uid-mapping-protocol.js'
 
 function recordingBatcher(windowMs = 5, maxBatchSize = 100) {
   const batches: string[][] = []
@@ -156,5 +162,71 @@ describe('endpointUrlProblem', () => {
     ['https://crm.example.com/map#frag', false],
   ])('%s allowed: %s', (url, allowed) => {
     expect(endpointUrlProblem(url) === undefined).toBe(allowed)
+  })
+})
+
+describe('digit folding', () => {
+  it.each([
+    ['Arabic-Indic', 0x0660],
+    ['Extended Arabic-Indic', 0x06f0],
+    ['Devanagari', 0x0966],
+    ['Bengali', 0x09e6],
+    ['Thai', 0x0e50],
+    ['Myanmar', 0x1040],
+    ['Myanmar Shan', 0x1090],
+    ['full-width', 0xff10],
+    ['mathematical bold', 0x1d7ce],
+    ['mathematical monospace', 0x1d7f6],
+    ['Adlam', 0x1e950],
+    ['segmented', 0x1fbf0],
+  ])('reads %s digits as ASCII digits', (_script, zero) => {
+    const digits = Array.from({ length: 10 }, (_, k) => String.fromCodePoint(zero + k)).join('')
+    expect(foldDigits(digits)).toBe('0123456789')
+  })
+
+  it('folds every decimal digit of every script to one ASCII digit', () => {
+    const nd = /^\p{Nd}$/u
+    for (let code = 0x80; code <= 0x10ffff; code += 1) {
+      if (code >= 0xd800 && code <= 0xdfff) continue
+      const char = String.fromCodePoint(code)
+      if (nd.test(char)) expect(foldDigits(char)).toMatch(/^[0-9]$/)
+    }
+  })
+
+  it('finds five shared consecutive digits however the value is written, and not fewer', () => {
+    expect(sharesDigitRun('１３９８８', '13988888888', 5)).toBe(true)
+    expect(sharesDigitRun('u-٣٩٨٨٨', '13988888888', 5)).toBe(true)
+    expect(sharesDigitRun('a1b3c9d8e8', '13988888888', 5)).toBe(true)
+    expect(sharesDigitRun('139abcdefg', '13988888888', 5)).toBe(false)
+    expect(sharesDigitRun('u-1398', '13988888888', 5)).toBe(false)
+    expect(sharesDigitRun('anything', '', 5)).toBe(false)
+  })
+})
+
+describe('UID values', () => {
+  it('refuses any UID carrying five consecutive digits of the number, in any script', () => {
+    const scripts = [0x30, 0xff10, 0x0660, 0x06f0, 0x0966, 0x1d7ce]
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^1[3-9]\d{9}$/),
+        fc.nat(6),
+        fc.constantFrom(...scripts),
+        fc.stringMatching(/^[a-z]{0,4}$/),
+        fc.stringMatching(/^[a-z]{0,4}$/),
+        (nsn, at, zero, before, after) => {
+          const run = [...nsn.slice(at, at + 5)].map((d) => String.fromCodePoint(zero + Number(d))).join('')
+          expect(uidValueProblem(`${before}${run}${after}`, nsn)).toBeDefined()
+        },
+      ),
+    )
+  })
+
+  it('accepts a UID of the allowed form sharing at most four consecutive digits', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^1[3-9]\d{9}$/), fc.nat(7), (nsn, at) => {
+        expect(uidValueProblem(`u-${nsn.slice(at, at + 4)}x`, nsn)).toBeUndefined()
+      }),
+    )
+    expect(uidValueProblem('139abcdefg', '13988888888')).toBeUndefined()
   })
 })

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from '../../clock.js'
+import { ResponseTooLarge, readBodyWithin } from './bounded-body.js'
 import { OAuthClientCredentials, type OAuthClientAuthMethod } from './oauth-client-credentials.js'
 import { UidUnresolved, type UidMappingRequest } from './uid-mapping-protocol.js'
 
@@ -90,14 +91,14 @@ export class HttpUidMappingTransport implements UidMappingTransport {
   async send(request: UidMappingRequest, signal: AbortSignal): Promise<unknown> {
     const body = JSON.stringify(request)
     const count = request.Numbers.length
-    const first = await this.#post(request, body, signal)
-    let http = first.http
-    if (http.status === 401 && this.#oauth !== undefined && first.token !== undefined) {
+    let posted = await this.#post(request, body, signal)
+    if (posted.http.status === 401 && this.#oauth !== undefined && posted.token !== undefined) {
       // The token may have been revoked or may have expired early: fetch a new one, once.
-      await http.body?.cancel()
-      this.#oauth.invalidate(first.token)
-      http = (await this.#post(request, body, signal)).http
+      await posted.http.body?.cancel()
+      this.#oauth.invalidate(posted.token)
+      posted = await this.#post(request, body, signal)
     }
+    const { http, abort } = posted
     const status = http.status
     if (status < 200 || status > 299) {
       await http.body?.cancel()
@@ -114,7 +115,7 @@ export class HttpUidMappingTransport implements UidMappingTransport {
       const reason = status >= 500 ? 'unavailable' : 'rejected'
       throw new UidUnresolved(request.Mode, reason, `the endpoint answered HTTP ${status}`, { count })
     }
-    const text = await this.#readBody(request, http)
+    const text = await this.#readBody(request, http, abort)
     try {
       return JSON.parse(text) as unknown
     } catch {
@@ -126,8 +127,10 @@ export class HttpUidMappingTransport implements UidMappingTransport {
     request: UidMappingRequest,
     body: string,
     signal: AbortSignal,
-  ): Promise<{ http: Response; token: string | undefined }> {
-    const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs)])
+  ): Promise<{ http: Response; token: string | undefined; abort: AbortController }> {
+    // Its own controller, so that a body over the limit can end this request alone.
+    const abort = new AbortController()
+    const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs), abort.signal])
     try {
       const token = this.#oauth === undefined ? undefined : await this.#oauth.token(request.Mode, attempt)
       const http = await this.#fetch(this.#url, {
@@ -141,30 +144,25 @@ export class HttpUidMappingTransport implements UidMappingTransport {
         redirect: 'error',
         signal: attempt,
       })
-      return { http, token }
+      return { http, token, abort }
     } catch (error) {
       throw this.#networkError(request, error, signal)
     }
   }
 
-  async #readBody(request: UidMappingRequest, response: Response): Promise<string> {
-    const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-    if (declared > this.#maxResponseBytes) {
-      await response.body?.cancel()
-      throw new UidUnresolved(request.Mode, 'invalid_response', 'the response body is too large', {
-        count: request.Numbers.length,
-      })
-    }
+  /**
+   * Reads the body, at most `maxResponseBytes` of it: a hostile endpoint cannot make the
+   * client buffer more than that (the request is aborted at the limit).
+   */
+  async #readBody(request: UidMappingRequest, response: Response, abort: AbortController): Promise<string> {
     try {
-      const text = await response.text()
-      if (Buffer.byteLength(text) > this.#maxResponseBytes) {
-        throw new UidUnresolved(request.Mode, 'invalid_response', 'the response body is too large', {
+      return await readBodyWithin(response, this.#maxResponseBytes, abort)
+    } catch (error) {
+      if (error instanceof ResponseTooLarge) {
+        throw new UidUnresolved(request.Mode, 'invalid_response', error.message, {
           count: request.Numbers.length,
         })
       }
-      return text
-    } catch (error) {
-      if (error instanceof UidUnresolved) throw error
       throw this.#networkError(request, error, undefined)
     }
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from '../../clock.js'
+import { ResponseTooLarge, readBodyWithin } from './bounded-body.js'
 import { UidUnresolved, type UidMappingMode } from './uid-mapping-protocol.js'
 
 /** How the client authenticates to the token endpoint. */
@@ -42,6 +43,9 @@ interface CachedToken {
   readonly value: string
   readonly refreshAt: number
 }
+
+/** The largest token response read, in bytes: a token response is a few hundred bytes. */
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
 
 /** @internal */
 export class OAuthClientCredentials {
@@ -97,13 +101,14 @@ export class OAuthClientCredentials {
     const started = o.clock.now().getTime()
     this.#fetches += 1
     let response: Response
+    const abort = new AbortController()
     try {
       response = await o.fetch(o.tokenUrl, {
         method: 'POST',
         headers,
         body: form.toString(),
         redirect: 'error',
-        signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs)]),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs), abort.signal]),
       })
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError'
@@ -116,15 +121,30 @@ export class OAuthClientCredentials {
         },
       )
     }
-    const text = await response.text().catch(() => '')
-    if (response.status >= 500) {
-      throw new UidUnresolved(mode, 'unavailable', `the OAuth token endpoint answered ${response.status}`)
-    }
-    if (!response.ok) {
+    if (response.status >= 500 || !response.ok) {
+      await response.body?.cancel().catch(() => undefined)
+      if (response.status >= 500) {
+        throw new UidUnresolved(mode, 'unavailable', `the OAuth token endpoint answered ${response.status}`)
+      }
       throw new UidUnresolved(
         mode,
         'unauthorized',
         `the OAuth token endpoint refused the client credentials (${response.status})`,
+      )
+    }
+    let text: string
+    try {
+      text = await readBodyWithin(response, MAX_TOKEN_RESPONSE_BYTES, abort)
+    } catch (error) {
+      if (error instanceof ResponseTooLarge) {
+        throw new UidUnresolved(mode, 'invalid_response', `the OAuth token response: ${error.message}`)
+      }
+      const timedOut = error instanceof Error && error.name === 'TimeoutError'
+      throw new UidUnresolved(
+        mode,
+        timedOut ? 'timeout' : 'unavailable',
+        'the OAuth token response could not be read',
+        { cause: error },
       )
     }
     let body: unknown

@@ -24,6 +24,7 @@ import {
   UidUnresolved,
   readUidMappingResponse,
   uidProblem,
+  uidValueProblem,
   type UidMappingMode,
   type UidUnresolvedReason,
 } from './uid-mapping-protocol.js'
@@ -71,6 +72,12 @@ export interface UidMappingClientOptions {
    * @defaultValue 2 000
    */
   readonly timeoutMs?: number
+  /**
+   * The largest response body read, in bytes. A longer body is not read further: the
+   * request is aborted and its keys fail with reason `invalid_response`.
+   * @defaultValue 8 388 608 (8 MiB)
+   */
+  readonly maxResponseBytes?: number
   /**
    * Retries after a network error, a timeout or a 5xx answer (never after a 4xx, a
    * non-zero `Code` or an invalid response).
@@ -185,6 +192,7 @@ export const uidEndpointSettingsSchema = z
     cacheSize: positiveInt.max(10_000_000).default(10_000),
     cacheTtlMs: positiveInt.default(300_000),
     timeoutMs: positiveInt.max(120_000).default(2_000),
+    maxResponseBytes: positiveInt.max(64 * 1024 * 1024).default(8 * 1024 * 1024),
     retries: nonNegativeInt.max(10).default(2),
     retryBaseDelayMs: nonNegativeInt.default(50),
     retryMaxDelayMs: nonNegativeInt.default(1_000),
@@ -211,10 +219,11 @@ const UNAVAILABLE: ReadonlySet<UidUnresolvedReason> = new Set(['timeout', 'unava
  *
  * Lookups made within `batchWindowMs` of each other leave as one request; answers are kept
  * in a bounded in-memory cache for `cacheTtlMs`, both ways. Responses are read strictly: a
- * non-zero `Code`, a malformed body or a key nobody asked for fail the batch; a key left
- * out, a UID that contains the number it stands for, or a UIDToPhone value that is not
- * `00` + country code + number fail that key. Failures reject with `ERR_UID_UNRESOLVED`
- * and a `reason`; nothing is guessed.
+ * non-zero `Code`, a malformed body, a key nobody asked for or a body over
+ * `maxResponseBytes` fail the batch; a key left out, a UID that is not 1–64 of
+ * `[A-Za-z0-9._~-]` or that shares five consecutive digits with the number it stands for
+ * (in any script's digits), or a UIDToPhone value that is not `00` + country code + number
+ * fail that key. Failures reject with `ERR_UID_UNRESOLVED` and a `reason`; nothing is guessed.
  *
  * @example
  * ```ts
@@ -250,6 +259,7 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
       url: o.url,
       auth: o.auth,
       timeoutMs: o.timeoutMs,
+      maxResponseBytes: o.maxResponseBytes,
       clock,
       fetch: givenFetch,
     })
@@ -352,13 +362,8 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
     execute: async (wireNumbers) => {
       try {
         const outcomes = await runBatch('PhoneToUID', wireNumbers, (wire, uid) => {
-          const problem = uidProblem(uid)
-          if (problem !== undefined) return `the UID returned is ${problem}`
-          // An endpoint that echoes numbers back would put real numbers in agents' views.
-          if (uid.replace(/\D/g, '').includes(wireNumber(wire).nationalNumber)) {
-            return 'the UID returned contains the number it stands for'
-          }
-          return undefined
+          const problem = uidValueProblem(uid, wireNumber(wire).nationalNumber)
+          return problem === undefined ? undefined : `the UID returned is refused: ${problem}`
         })
         return toBatchOutcome('PhoneToUID', outcomes, (wire, uid) => {
           const e164 = wireNumber(wire).e164

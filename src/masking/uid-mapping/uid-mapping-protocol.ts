@@ -8,6 +8,7 @@
  * @module
  */
 import { CallwardenError } from '../../errors.js'
+import { sharesDigitRun } from '../digit-runs.js'
 
 /** The two directions of the mapping. */
 export const UID_MAPPING_MODES = ['PhoneToUID', 'UIDToPhone'] as const
@@ -36,7 +37,7 @@ export const UID_UNRESOLVED_REASONS = [
   'unavailable',
   /** The circuit breaker is open after repeated failures; no request was sent. */
   'circuit_open',
-  /** The input is not a UID (empty, too long, control characters). */
+  /** The input is not a UID (empty, too long, characters outside `[A-Za-z0-9._~-]`). */
   'invalid_input',
   /** The client was closed. */
   'closed',
@@ -79,17 +80,45 @@ export class UidUnresolved extends CallwardenError {
 }
 
 /** The longest UID accepted, in characters. */
-export const MAX_UID_LENGTH = 128
+export const MAX_UID_LENGTH = 64
 
-const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u
+/**
+ * What a UID may be made of: URL-safe ASCII (RFC 3986 unreserved characters), so that it
+ * can sit in an agent's desk, a log line and a screen-pop URL as it is, and carries no
+ * markup, no look-alike digits and nothing an agent's browser would interpret.
+ */
+export const UID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/
+
+/**
+ * The most consecutive digits a UID may share with the national number it stands for; five
+ * or more refuse it. The protocol's own `139abcdefg` (for `13988888888`) shares three.
+ */
+export const UID_MAX_SHARED_DIGITS = 4
 
 /** Returns why `uid` is not an acceptable UID, or `undefined` when it is. */
 export function uidProblem(uid: unknown): string | undefined {
   if (typeof uid !== 'string') return 'not a string'
-  if (uid.trim().length === 0) return 'empty'
+  if (uid.length === 0) return 'empty'
   if (uid.length > MAX_UID_LENGTH) return `longer than ${MAX_UID_LENGTH} characters`
-  if (CONTROL.test(uid)) return 'contains control or format characters'
+  if (!UID_PATTERN.test(uid)) return 'not made of A-Z, a-z, 0-9, ., _, ~ and - only'
   return undefined
+}
+
+/**
+ * Returns why `uid` may not stand for the number whose national number (ASCII digits) is
+ * `nationalNumber`, or `undefined` when it may: it must be an acceptable UID
+ * ({@link uidProblem}) and share at most {@link UID_MAX_SHARED_DIGITS} consecutive digits
+ * with the national number, compared after NFKC and with every script's digits read as
+ * ASCII (so `１３９８８８８８８８８`, `٣٩٨٨٨٨٨٨٨٨٨` and `3988888888` are all refused for
+ * `13988888888`). An endpoint that answers numbers would otherwise put them in agents' views.
+ *
+ * @internal
+ */
+export function uidValueProblem(uid: unknown, nationalNumber: string): string | undefined {
+  if (typeof uid === 'string' && sharesDigitRun(uid, nationalNumber, UID_MAX_SHARED_DIGITS + 1)) {
+    return 'carries digits of the number it stands for'
+  }
+  return uidProblem(uid)
 }
 
 /** What the response said about one requested key. */
@@ -121,7 +150,13 @@ export function readUidMappingResponse(
   if (typeof code !== 'number' || !Number.isInteger(code)) {
     throw whole('invalid_response', '`Code` is missing or not an integer')
   }
-  if (code !== 0) throw whole('rejected', `the endpoint answered Code ${code}`)
+  // A code is echoed only while it is short: a hostile endpoint could answer a number as one.
+  if (code !== 0) {
+    throw whole(
+      'rejected',
+      `the endpoint answered ${Math.abs(code) < 10_000 ? `Code ${code}` : 'a non-zero Code'}`,
+    )
+  }
   if (!Array.isArray(results)) throw whole('invalid_response', '`Results` is missing or not an array')
   const wanted = new Set(requested)
   const values = new Map<string, string>()

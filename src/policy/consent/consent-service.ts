@@ -34,6 +34,7 @@ import {
 } from '../../masking/number-protector.js'
 import { NumberInvalid, normalizeNumber } from '../../masking/phone-number.js'
 import { redactText } from '../../masking/redaction/redact-text.js'
+import { redactPhoneNumbers } from '../../masking/index.js'
 import { REDACTION_LOCALES, type RedactionLocale } from '../../masking/redaction/redaction-kinds.js'
 import type { TransactionalAuditSink } from '../blacklist/blacklist-service.js'
 import { assertPolicyActor, policyActorOf } from '../policy-actor.js'
@@ -191,8 +192,11 @@ export class ConsentService {
     const now = this.#options.clock.now()
     const purpose = parseConsentPurpose(request.purpose)
     const channel = parseConsentChannel(request.channel)
-    const source = parseConsentSource(request.source)
-    const evidenceRef = parseConsentEvidence(request.evidenceRef)
+    // Source and evidence are shown in history to agents and auditors who see numbers
+    // masked: a number written into them is kept as [PHONE], the rest as given.
+    const locale = { locale: redactionLocale(await this.#options.regionOf(tenantId)) }
+    const source = redactPhoneNumbers(parseConsentSource(request.source), locale)
+    const evidenceRef = redactPhoneNumbers(parseConsentEvidence(request.evidenceRef), locale)
     const grantedAt = parseConsentGrantedAt(request.grantedAt, now)
     const expiresAt = parseConsentExpiry(request.expiresAt, grantedAt, now)
     const row: Row = {
