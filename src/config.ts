@@ -310,6 +310,13 @@ export const configSchema = z
          * @defaultValue true
          */
         generateIvrHashSecret: z.boolean().default(true),
+        /**
+         * IVR variable names whose values are withheld entirely (stored as `[REDACTED]`, not
+         * hashed), in addition to the PIN-, password- and one-time-code-like names withheld
+         * by default; compared case-insensitively.
+         * @defaultValue `[]`
+         */
+        ivrWithholdVariables: z.array(z.string().min(1).max(128)).max(1000).default([]),
       })
       .strict()
       .default({
@@ -318,6 +325,7 @@ export const configSchema = z
         tenants: {},
         ivrHashSecretFile: DEFAULT_IVR_HASH_SECRET_FILE,
         generateIvrHashSecret: true,
+        ivrWithholdVariables: [],
       }),
     /** The audit trail. */
     audit: z

@@ -251,6 +251,7 @@ export async function createCallwarden(
       policy,
       blockSharedCost: resolved.policy.blockSharedCost,
       ivrHashKey: (tenantId) => tenantIvrHashKey(ivrHashSecret, tenantId),
+      ivrWithholdVariables: resolved.masking.ivrWithholdVariables,
     })
     let closing: Promise<void> | undefined
     const close = (): Promise<void> =>

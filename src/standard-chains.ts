@@ -14,7 +14,7 @@
  */
 import type { Clock } from './clock.js'
 import { agentView, dialByUid } from './masking/agent-view-middleware.js'
-import { ivrInput } from './masking/ivr-input-middleware.js'
+import { DEFAULT_IVR_WITHHELD_VARIABLES, ivrInput } from './masking/ivr-input-middleware.js'
 import type { Masking } from './masking/masking-service.js'
 import type { Logger } from './logger.js'
 import { attemptCap } from './policy/attempts/attempt-cap-middleware.js'
@@ -113,6 +113,8 @@ export function createStandardChains(deps: {
   readonly blockSharedCost: boolean
   /** Each tenant's IVR hash key. */
   readonly ivrHashKey: (tenantId: string) => Uint8Array
+  /** IVR variables withheld entirely besides the default PIN-like ones (`masking.ivrWithholdVariables`). */
+  readonly ivrWithholdVariables?: readonly string[]
 }): StandardChains {
   const chain = <E extends CallEvent>(
     eventType: E['type'],
@@ -176,7 +178,14 @@ export function createStandardChains(deps: {
         }),
       ),
     agentView: chain<AgentViewEvent>('agent-view', 'agent-view', agentView(deps.masking.protector)),
-    ivrInput: chain<IvrInputEvent>('ivr-input', 'ivr-input', ivrInput({ hashKey: deps.ivrHashKey })),
+    ivrInput: chain<IvrInputEvent>(
+      'ivr-input',
+      'ivr-input',
+      ivrInput({
+        hashKey: deps.ivrHashKey,
+        withholdVariables: [...DEFAULT_IVR_WITHHELD_VARIABLES, ...(deps.ivrWithholdVariables ?? [])],
+      }),
+    ),
     callEnded: chain<CallEndedEvent>('call-ended'),
     recordingReady: chain<RecordingReadyEvent>('recording-ready'),
   }

@@ -53,6 +53,7 @@ for (const stack of CALLWARDEN_STACKS) {
           audit: { signingKeyFile: join(dir, 'audit-key.json') },
           masking: {
             ivrHashSecretFile: join(dir, 'ivr-hash-secret'),
+            ivrWithholdVariables: ['member_no'],
             tenants: {
               uidco: {
                 uidEndpoint: {
@@ -192,6 +193,21 @@ for (const stack of CALLWARDEN_STACKS) {
       expect(a.event.value).toBe('[PHONE]')
       expect(a.event.valueHash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/)
       expect(a.event.valueHash).not.toBe(b.event.valueHash)
+    })
+
+    it('withholds PIN-like and configured IVR variables entirely, with no hash', async () => {
+      for (const variable of ['card_pin', 'MEMBER_NO']) {
+        const decision = await cw.pipeline.ivrInput.run({
+          type: 'ivr-input',
+          tenantId: 'maskco',
+          callId: 'ivr-2',
+          variable,
+          value: '482913',
+        })
+        expect(decision.event.value).toBe('[REDACTED]')
+        expect(decision.event.valueHash).toBeUndefined()
+        expect(JSON.stringify(decision)).not.toContain('482913')
+      }
     })
   })
 }
