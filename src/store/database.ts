@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
@@ -86,7 +86,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
 function openSqlite(path: string): BetterSqlite3.Database {
   let sqlite: BetterSqlite3.Database | undefined
   try {
-    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
+    if (path !== ':memory:') createPrivately(path)
     sqlite = new BetterSqlite3(path)
     // WAL lets readers proceed during a purge; busy_timeout makes concurrent writers from
     // other processes wait (this long, once) instead of failing at once.
@@ -103,6 +103,17 @@ function openSqlite(path: string): BetterSqlite3.Database {
       { cause },
     )
   }
+}
+
+/**
+ * Creates a new database file 0600 in folders created 0700: it holds personal data, and
+ * SQLite gives its `-wal` and `-shm` files the database file's mode. An existing file keeps
+ * the mode its owner gave it.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 })
+  // 'a' creates the file when missing and never truncates one that exists.
+  closeSync(openSync(path, 'a', 0o600))
 }
 
 /** How long a SQLite write waits for another process's write lock before it fails. */
