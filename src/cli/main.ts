@@ -16,7 +16,7 @@ import { CallwardenError, type CallwardenErrorCode } from '../errors.js'
 import { loadConfig } from '../config.js'
 import { writePrivateFile } from '../lib/private-file.js'
 import { redactSecrets } from '../lib/redact-secrets.js'
-import { withoutByteOrderMark } from '../lib/text-input.js'
+import { readFileUpTo, withoutByteOrderMark } from '../lib/text-input.js'
 import type { BlacklistDirection } from '../policy/blacklist/blacklist-entry.js'
 import { OUTBOUND_PURPOSES, type OutboundPurpose } from '../pipeline/call-events.js'
 import { eventInstant } from '../pipeline/pipeline.js'
@@ -466,21 +466,28 @@ async function withCallwarden<T>(fn: (cw: Callwarden) => Promise<T>): Promise<T>
 }
 
 /** Reads a JSON input file; any failure is `code`, the error of what the file should have held. */
+/** The largest JSON input file (a JWKS, an inclusion proof) the CLI reads. */
+const MAX_JSON_INPUT_BYTES = 1024 * 1024
+
 async function readJson(file: string, code: CallwardenErrorCode): Promise<unknown> {
-  let text: string
+  let bytes: Buffer | undefined
   try {
-    text = withoutByteOrderMark(await readFile(file, 'utf8'))
+    bytes = await readFileUpTo(file, MAX_JSON_INPUT_BYTES)
   } catch (cause) {
     throw new CallwardenError(
       code,
       `cannot read '${file}' (${errnoCode(cause)}); it must be a readable file`,
-      {
-        cause,
-      },
+      { cause },
+    )
+  }
+  if (bytes === undefined) {
+    throw new CallwardenError(
+      code,
+      `'${file}' is larger than ${MAX_JSON_INPUT_BYTES} bytes, the most a JSON input may hold`,
     )
   }
   try {
-    return JSON.parse(text)
+    return JSON.parse(withoutByteOrderMark(bytes.toString('utf8')))
   } catch (cause) {
     throw new CallwardenError(code, `'${file}' is not JSON`, { cause })
   }

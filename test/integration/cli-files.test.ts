@@ -218,6 +218,23 @@ describe('CLI input files', () => {
       }
     },
   )
+
+  it(
+    'an endless JSON input (/dev/zero) is refused at 1 MiB, not buffered',
+    { timeout: 120_000 },
+    async () => {
+      await writeFile(join(cwd, 'jwks.json'), '{"keys":[]}')
+      const runs = [
+        [['audit', 'verify-proof', '/dev/zero', '--jwks', 'jwks.json'], 'ERR_AUDIT_BUNDLE_INVALID'],
+        [['audit', 'verify', '--bundle', 'x.zip', '--jwks', '/dev/zero'], 'ERR_AUDIT_KEY_INVALID'],
+      ] as const
+      const results = await sequentially(runs, ([args]) => cli([...args], cwd, {}))
+      for (const [i, result] of results.entries()) {
+        expect(result.code).toBe(1)
+        expect(result.stderr).toMatch(new RegExp(`^${runs[i]![1]}: [^\\n]*larger than 1048576 bytes`))
+      }
+    },
+  )
 })
 
 describe('secrets in CLI output', () => {
