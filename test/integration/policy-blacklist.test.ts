@@ -45,12 +45,7 @@ for (const stack of CALLWARDEN_STACKS) {
       dir = await mkdtemp(join(tmpdir(), 'cw-policy-'))
       const opened = await stack.open(dir)
       dispose = opened.dispose
-      config = {
-        ...opened.config,
-        log: { level: 'silent' },
-        audit: { signingKeyFile: join(dir, 'audit-key.json') },
-        masking: { ivrHashSecretFile: join(dir, 'ivr-hash-secret') },
-      }
+      config = opened.config
       cw = await createCallwarden(config, { loadEnvironment: false, clock })
       await cw.tenants.create({ id: 'acme', name: 'ACME', protectionMode: 'mask' })
       await cw.tenants.create({ id: 'other', name: 'Other', protectionMode: 'mask' })

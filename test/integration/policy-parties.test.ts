@@ -34,9 +34,6 @@ for (const stack of CALLWARDEN_STACKS) {
       cw = await createCallwarden(
         {
           ...opened.config,
-          log: { level: 'silent' },
-          audit: { signingKeyFile: join(dir, 'audit-key.json') },
-          masking: { ivrHashSecretFile: join(dir, 'ivr-hash-secret') },
           policy: {
             dnc: { lists: [{ name: 'us-national', file: dncFile, region: 'US' }] },
             burst: { callsPerSecond: 1000 },

@@ -35,9 +35,6 @@ for (const stack of CALLWARDEN_STACKS) {
       cw = await createCallwarden(
         {
           ...opened.config,
-          log: { level: 'silent' },
-          audit: { signingKeyFile: join(dir, 'audit-key.json') },
-          masking: { ivrHashSecretFile: join(dir, 'ivr-hash-secret') },
         },
         { loadEnvironment: false, clock: new ManualClock(new Date(DAY)) },
       )

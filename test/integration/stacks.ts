@@ -92,26 +92,44 @@ export const STACKS: readonly Stack[] = [
 /** One stack as `createCallwarden()` configuration, for tests of the assembled library. */
 export interface CallwardenStack {
   readonly name: string
-  /** A fresh database and object-store prefix; SQLite files go under `dir`. */
+  /**
+   * A fresh database and object-store prefix; SQLite files, the audit signing key and the IVR
+   * hash secret go under `dir`, and logging is silent. A test that sets `audit` or `masking`
+   * itself gives those files again.
+   */
   open(dir: string): Promise<{ config: CallwardenConfigInput; dispose(): Promise<void> }>
+}
+
+/** What every stack's configuration shares: files under the test's folder, no log output. */
+function localFiles(dir: string): CallwardenConfigInput {
+  return {
+    log: { level: 'silent' },
+    audit: { signingKeyFile: join(dir, 'audit-key.json') },
+    masking: { ivrHashSecretFile: join(dir, 'ivr-hash-secret') },
+  }
 }
 
 export const CALLWARDEN_STACKS: readonly CallwardenStack[] = [
   {
     name: 'sqlite+filesystem',
     open: async (dir) => ({
-      config: { databaseUrl: `sqlite:${join(dir, 'cw.db')}`, blobUrl: `file:${join(dir, 'blobs')}` },
+      config: {
+        ...localFiles(dir),
+        databaseUrl: `sqlite:${join(dir, 'cw.db')}`,
+        blobUrl: `file:${join(dir, 'blobs')}`,
+      },
       dispose: async () => undefined,
     }),
   },
   {
     name: 'mariadb+radosgw',
-    open: async () => {
+    open: async (dir) => {
       const fresh = await freshMysqlDatabase()
       const s3 = s3Settings()
       const prefix = `cw-${randomBytes(4).toString('hex')}`
       return {
         config: {
+          ...localFiles(dir),
           databaseUrl: fresh.url,
           blobUrl: `s3://${s3.bucket}/${prefix}?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
           s3Credentials: s3.credentials,
