@@ -33,9 +33,9 @@ import { UidUnresolved } from './uid-mapping/uid-mapping-protocol.js'
  *   direction: 'inbound', customerNumber: '+8618912348352',
  *   screenPopUrl: 'https://crm.example.com/#?mobile=18912348352&type=phone',
  * } satisfies AgentViewEvent
- * await chain.run(event)
- * // event.customerNumber === '189****8352'
- * // event.screenPopUrl === 'https://crm.example.com/#?mobile=189****8352&type=phone'
+ * const decision = await chain.run(event) // `event` itself is never changed
+ * // decision.event.customerNumber === '189****8352'
+ * // decision.event.screenPopUrl === 'https://crm.example.com/#?mobile=189****8352&type=phone'
  * ```
  */
 export function agentView(protector: NumberProtector): Middleware<AgentViewEvent> {

@@ -399,21 +399,23 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     run.closed = true
   }
 
-  /** Fills in `type` and `callId` for a pipeline with an `eventType`; never mutates `input`. */
+  /**
+   * The run's own copy of `input`, with `type` and `callId` filled in for a pipeline with an
+   * `eventType`; never mutates `input`. Every check and the decision see this one snapshot:
+   * each own property is read once, so a getter or a proxy answering differently on each read
+   * cannot have the checks judge one number and the caller dial another.
+   */
   #complete(input: E | CallEventInput<E>): E {
-    const eventType = this.#options.eventType
-    const partial = input as Partial<CallEventBase>
-    if (eventType === undefined || (partial.type !== undefined && partial.callId !== undefined)) {
-      return input as E
-    }
     // Object.assign rather than a spread: it is many times cheaper on this per-call path. It
     // would set the prototype from an own `__proto__` key (parsed JSON), which the spread copies.
-    if (Object.hasOwn(input, '__proto__')) {
-      return { ...input, type: partial.type ?? eventType, callId: partial.callId ?? randomUUID() } as E
+    const event: { type?: CallEventBase['type']; callId?: string } = Object.hasOwn(input, '__proto__')
+      ? { ...input }
+      : Object.assign({}, input)
+    const eventType = this.#options.eventType
+    if (eventType !== undefined) {
+      event.type ??= eventType
+      event.callId ??= randomUUID()
     }
-    const event: { type?: CallEventBase['type']; callId?: string } = Object.assign({}, input)
-    event.type ??= eventType
-    event.callId ??= randomUUID()
     return event as E
   }
 
@@ -427,9 +429,10 @@ class ComposedPipeline<E extends CallEventBase> implements Pipeline<E> {
     const nextAllowedAt = verdict === 'deny' ? nextAllowedAtOf(run.reasons) : undefined
     const decision: { -readonly [K in keyof Decision<E>]: Decision<E>[K] } = {
       verdict,
-      // The run is over: its arrays are frozen as they are rather than copied.
+      // The run is over: its arrays and its event are frozen as they are rather than copied,
+      // so work still running past a deadline cannot change what was decided.
       reasons: Object.freeze(run.reasons),
-      event,
+      event: Object.freeze(event),
       trace: Object.freeze(run.trace),
       decidedAt,
     }

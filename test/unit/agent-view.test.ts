@@ -149,8 +149,9 @@ describe('NumberProtector views', () => {
 describe('agentView() middleware', () => {
   it('masks customerNumber and the screen pop mobile in mask mode', async () => {
     const { chain } = setup('mask')
-    const event = agentEvent()
-    const decision = await chain.run(event)
+    const input = agentEvent()
+    const decision = await chain.run(input)
+    const event = decision.event
     expect(decision.verdict).toBe('allow')
     expect(event.customerNumber).toBe('189****8352')
     expect(event.screenPopUrl).toBe('https://crm.example.com/#?mobile=189****8352&type=phone&status=100')
@@ -158,8 +159,8 @@ describe('agentView() middleware', () => {
 
   it('shows the UID in uid mode', async () => {
     const { chain } = setup('uid', { client: tableClient({ [REAL]: 'u-189' }) })
-    const event = agentEvent()
-    await chain.run(event)
+    const input = agentEvent()
+    const { event } = await chain.run(input)
     expect(event.customerNumber).toBe('u-189')
     expect(event.screenPopUrl).toBe('https://crm.example.com/#?mobile=u-189&type=phone&status=100')
   })
@@ -170,8 +171,9 @@ describe('agentView() middleware', () => {
     ['no endpoint is configured', undefined],
   ])('fails closed in uid mode when %s: fully masked, and audited', async (_name, client) => {
     const { chain, audit } = setup('uid', { client })
-    const event = agentEvent()
-    const decision = await chain.run(event)
+    const input = agentEvent()
+    const decision = await chain.run(input)
+    const event = decision.event
     expect(decision.verdict).toBe('allow')
     expect(event.customerNumber).toBe('***********')
     expect(event.screenPopUrl).toContain('mobile=***********&')
@@ -198,8 +200,8 @@ describe('agentView() middleware', () => {
     'withholds a UID from the host client that carries the number or is not a UID: %s',
     async (_name, uid) => {
       const { chain, audit } = setup('uid', { client: tableClient({ [REAL]: uid }) })
-      const event = agentEvent()
-      await chain.run(event)
+      const input = agentEvent()
+      const { event } = await chain.run(input)
       expect(event.customerNumber).toBe('***********')
       expect(event.screenPopUrl).toBe('https://crm.example.com/#?mobile=***********&type=phone&status=100')
       expect(audit.events).toMatchObject([
@@ -212,8 +214,8 @@ describe('agentView() middleware', () => {
     'shows a UID of the allowed form: %s',
     async (uid) => {
       const { chain } = setup('uid', { client: tableClient({ [REAL]: uid }) })
-      const event = agentEvent()
-      await chain.run(event)
+      const input = agentEvent()
+      const { event } = await chain.run(input)
       expect(event.customerNumber).toBe(uid)
     },
   )
@@ -227,8 +229,9 @@ describe('agentView() middleware', () => {
         seen.push(ctx.event.customerNumber, ctx.event.screenPopUrl ?? '')
         ctx.deny('ERR_TENANT_INACTIVE', 'suspended')
       })
-    const event = agentEvent()
-    const decision = await chain.run(event)
+    const input = agentEvent()
+    const decision = await chain.run(input)
+    const event = decision.event
     expect(decision.verdict).toBe('deny')
     expect(seen).toEqual([
       '***********',
@@ -246,8 +249,8 @@ describe('agentView() middleware', () => {
     const chain = createPipeline<AgentViewEvent>({ name: 'agent-view', clock: new ManualClock(0) }).use(
       agentView(protector),
     )
-    const event = agentEvent()
-    const decision = await chain.run(event)
+    const input = agentEvent()
+    const decision = await chain.run(input)
     expect(decision.verdict).toBe('deny')
     expect(JSON.stringify(decision.event)).not.toContain(NSN)
   })
@@ -260,8 +263,9 @@ describe('agentView() middleware', () => {
     ['the number in another parameter', `https://crm.example.com/#?mobile=${NSN}&nickName=0086${NSN}`],
   ])('refuses a screen pop with %s, removing it from the event', async (_name, url) => {
     const { chain } = setup('mask')
-    const event = agentEvent({ screenPopUrl: url })
-    const decision = await chain.run(event)
+    const input = agentEvent({ screenPopUrl: url })
+    const decision = await chain.run(input)
+    const event = decision.event
     expect(decision.verdict).toBe('deny')
     expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
     expect(event.screenPopUrl).toBeUndefined()
@@ -291,11 +295,12 @@ describe('agentView() middleware', () => {
     'refuses a screen pop for a customer number in %s carrying it in another parameter as %s',
     async (_form, _how, customerNumber, carried) => {
       const { chain } = setup('mask')
-      const event = agentEvent({
+      const input = agentEvent({
         customerNumber,
         screenPopUrl: `https://crm.example.com/#?mobile=${NSN}&nickName=${carried}`,
       })
-      const decision = await chain.run(event)
+      const decision = await chain.run(input)
+      const event = decision.event
       expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
       expect(event.screenPopUrl).toBeUndefined()
     },
@@ -326,11 +331,11 @@ describe('agentView() middleware', () => {
         async (nsn, customerForm, prefix, separator, disguise, param) => {
           const { chain } = setup('mask')
           const written = disguise(prefix + nsn.replace(/^(\d{3})(\d{4})/, `$1${separator}$2${separator}`))
-          const event = agentEvent({
+          const input = agentEvent({
             customerNumber: customerForm(nsn),
             screenPopUrl: `https://crm.example.com/#?mobile=${nsn}&${param}=${encodeURIComponent(written)}`,
           })
-          const decision = await chain.run(event)
+          const decision = await chain.run(input)
           expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
         },
       ),
@@ -340,11 +345,12 @@ describe('agentView() middleware', () => {
 
   it('accepts a screen pop whose other parameters only share a few digits with the number', async () => {
     const { chain } = setup('mask')
-    const event = agentEvent({
+    const input = agentEvent({
       customerNumber: `tel:+86${NSN};ext=12`,
       screenPopUrl: `https://crm.example.com/t/189#?mobile=${NSN}&sdkAppId=1400123&userId=u-834&status=100`,
     })
-    const decision = await chain.run(event)
+    const decision = await chain.run(input)
+    const event = decision.event
     expect(decision.verdict).toBe('allow')
     expect(event.screenPopUrl).toBe(
       'https://crm.example.com/t/189#?mobile=189****8352&sdkAppId=1400123&userId=u-834&status=100',
@@ -363,11 +369,11 @@ describe('agentView() middleware', () => {
             endpointUp ? undefined : new UidUnresolved('PhoneToUID', 'unavailable', 'down'),
           )
           const { chain } = setup(mode, { client })
-          const event = agentEvent({
+          const input = agentEvent({
             customerNumber: `0086${nsn}`,
             screenPopUrl: `https://crm.example.com/#/c?mobile=${nsn}&type=phone`,
           })
-          await chain.run(event)
+          const { event } = await chain.run(input)
           const shown = event.customerNumber
           // The desk shows the UID, or a mask hiding at least the 4 middle digits ...
           if (shown !== 'u-x') {

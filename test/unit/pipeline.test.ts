@@ -284,6 +284,37 @@ describe('decision time, what-if runs and event defaults', () => {
     expect(given.event.callId).toBe('c-9')
   })
 
+  it('judges one snapshot of the event, read once, and returns that snapshot frozen', async () => {
+    // A getter answering a harmless number to the checks and another to the dialler, or a
+    // caller changing its object after the decision, must not change what was judged.
+    const judged: string[] = []
+    const pipeline = createPipeline<OutboundCall>({ eventType: 'outbound' }).use(
+      guard((ctx) => {
+        judged.push(ctx.event.callee, ctx.event.callee)
+        if (ctx.event.callee === '+8613912345678') ctx.deny('ERR_POLICY_BLACKLISTED', 'listed')
+      }),
+    )
+    let reads = 0
+    const input = { type: 'outbound', tenantId: 'acme', callId: 'c-1' } as Record<string, unknown>
+    Object.defineProperty(input, 'callee', {
+      enumerable: true,
+      get: () => (++reads === 1 ? '+8613912345678' : '+8613700001111'),
+    })
+    const decision = await pipeline.run(input as unknown as OutboundCall)
+    expect(reads).toBe(1)
+    expect(judged).toEqual(['+8613912345678', '+8613912345678'])
+    expect(decision.verdict).toBe('deny')
+    expect(decision.event.callee).toBe('+8613912345678')
+
+    const plain = event({ callee: '+8613700001111' })
+    const allowed = await pipeline.run(plain)
+    expect(allowed.verdict).toBe('allow')
+    plain.callee = '+8613912345678'
+    expect(allowed.event.callee).toBe('+8613700001111')
+    expect(Object.isFrozen(allowed.event)).toBe(true)
+    expect(allowed.event).not.toBe(plain)
+  })
+
   it("exposes the denying reason's next allowed time on the decision", async () => {
     const pipeline = createPipeline<OutboundCall>().use(async (ctx) => {
       ctx.deny('ERR_POLICY_OUTSIDE_CALLING_HOURS', 'too late', { nextAllowedAt: '2026-11-22T13:00:00.000Z' })
