@@ -52,6 +52,7 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely'
+import { types } from 'node:util'
 import { TenantScopeViolation } from '../errors.js'
 import type { TenantTableRule } from './data-map/data-map.js'
 import { CORE_TENANT_TABLE_RULES } from './tenant-tables.js'
@@ -248,7 +249,8 @@ export class TenantGuardPlugin implements KyselyPlugin {
   readonly #tenantId: string | undefined
 
   constructor(options: TenantGuardOptions) {
-    this.#rules = compileRules([...CORE_TENANT_TABLE_RULES, ...options.rules])
+    // Core rules last: a later rule for the same table would otherwise replace them.
+    this.#rules = compileRules([...options.rules, ...CORE_TENANT_TABLE_RULES])
     this.#tenantId = options.tenantId
   }
 
@@ -263,6 +265,7 @@ export class TenantGuardPlugin implements KyselyPlugin {
   }
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    assertPlainTree(args.node)
     new QueryCheck(this.#rules, this.#tenantId).run(args.node as Node)
     return args.node
   }
@@ -444,6 +447,10 @@ class QueryCheck {
       }
       const ref = tableOf(item, undefined)
       if (ref === undefined) return undefined
+      if (ref.node.table.schema !== undefined && (this.#bound || this.#kind(ref.table) !== undefined)) {
+        // Another database's copy of a tenant table is not this store's tenant data.
+        throw new TenantScopeViolation(ref.table, 'a tenant table may not be named with a schema (database)')
+      }
       if (this.#kind(ref.table) === undefined) {
         if (ctes.has(ref.table)) {
           this.#placed.add(ref.node)
@@ -812,18 +819,26 @@ function tableName(node: Node): string {
   return String(node.table.identifier.name).toLowerCase()
 }
 
-/** The table behind a FROM/JOIN/target item, or undefined for subqueries and raw SQL. */
+/**
+ * The table behind a FROM/JOIN/target item, or undefined for subqueries and raw SQL. Its
+ * qualifier is kept exactly as written, schema included: MySQL tells aliases `x` and `X`
+ * apart, and `d1.t` from `d2.t`, so a predicate on one must not count for the other.
+ */
 function tableOf(node: Node | undefined, on: OperationNode | undefined): TableRef | undefined {
   if (node?.kind === 'TableNode') {
-    const table = tableName(node)
-    return { node, table, qualifier: table, on }
+    return { node, table: tableName(node), qualifier: writtenName(node), on }
   }
   if (node?.kind === 'AliasNode' && node.node.kind === 'TableNode') {
-    const table = tableName(node.node)
-    const alias = node.alias.kind === 'IdentifierNode' ? String(node.alias.name).toLowerCase() : table
-    return { node: node.node, table, qualifier: alias, on }
+    const qualifier = node.alias.kind === 'IdentifierNode' ? String(node.alias.name) : writtenName(node.node)
+    return { node: node.node, table: tableName(node.node), qualifier, on }
   }
   return undefined
+}
+
+/** A table node's name as written, with its schema. */
+function writtenName(node: Node): string {
+  const name = String(node.table.identifier.name)
+  return node.table.schema === undefined ? name : `${String(node.table.schema.name)}.${name}`
 }
 
 function listItems(node: Node | undefined): Node[] {
@@ -851,9 +866,37 @@ function columnName(node: Node | undefined): string | undefined {
 /** True when a column reference belongs to `ref` (qualified by it, or unqualified and alone). */
 function qualifiedBy(node: Node, ref: TableRef, unqualifiedAllowed: boolean): boolean {
   if (node.kind === 'ReferenceNode' && node.table !== undefined) {
-    return String(node.table.table.identifier.name).toLowerCase() === ref.qualifier
+    return writtenName(node.table) === ref.qualifier
   }
   return unqualifiedAllowed
+}
+
+/**
+ * Refuses an operation tree the compiler could read differently from the guard: every node
+ * and list must be plain data — no proxy, no getter or setter, no property hidden from
+ * enumeration, no prototype but Object's or Array's — so that what is checked is what is
+ * compiled. Kysely's own nodes are frozen plain objects; only hand-built ones can fail this.
+ */
+function assertPlainTree(value: unknown): void {
+  if (value === null || typeof value !== 'object') return
+  const list = Array.isArray(value)
+  if (!list && typeof (value as { kind?: unknown }).kind !== 'string') return
+  if (types.isProxy(value) || Object.getPrototypeOf(value) !== (list ? Array.prototype : Object.prototype)) {
+    throw new TenantScopeViolation('(query)', 'an operation node that is not plain data cannot be checked')
+  }
+  const descriptors = Object.getOwnPropertyDescriptors(value)
+  for (const key in descriptors) {
+    const d = descriptors[key]!
+    // The compiler reads a list by index only (a template's strings also carry `raw`).
+    if (list && !/^(?:0|[1-9][0-9]*)$/.test(key)) continue
+    if (d.get !== undefined || d.set !== undefined || !d.enumerable) {
+      throw new TenantScopeViolation(
+        '(query)',
+        `an operation node whose '${key}' is an accessor or hidden cannot be checked`,
+      )
+    }
+    assertPlainTree(d.value)
+  }
 }
 
 /** Child nodes of an operation node with the property holding them, for the recursive walks. */

@@ -198,6 +198,9 @@ const attackStep = fc.record({
     'ref',
     'fn',
     'in-subquery',
+    'alias-case',
+    'correlated-case',
+    'schema-twin',
   ),
   target: fc.constantFrom(...TARGETS),
   predicate: fc.constantFrom<Predicate>('none', 'own', 'other', 'either', 'raw-own', 'raw-other'),
@@ -251,6 +254,26 @@ function applyStep(q: Query, step: AttackStep, side: Side, schema: string): Quer
       return q.select(sql.ref(`${t}.tenant_id`).as('x'))
     case 'fn':
       return q.select((eb) => eb.fn(`(select count(*) from ${t})+`, [eb.lit(0)]).as('x'))
+    // MySQL tells aliases `r` and `R` apart; the predicate on the root's `r` must not scope `R`.
+    case 'alias-case':
+      return q.innerJoin(`${t} as R`, (j: any) => j.on('r.tenant_id', '=', A))
+    case 'correlated-case':
+      return q.select((eb: any) =>
+        eb
+          .selectFrom(`${t} as R`)
+          .where('r.tenant_id', '=', A)
+          .select(sql<number>`count(*)`.as('c'))
+          .as('x'),
+      )
+    // The same table in another database must not count as the one predicate's table.
+    case 'schema-twin':
+      return q.select((eb: any) =>
+        eb
+          .selectFrom([`${schema}.${t}`, t])
+          .where(`${t}.tenant_id`, '=', A)
+          .select(sql<number>`count(*)`.as('c'))
+          .as('x'),
+      )
   }
 }
 

@@ -501,3 +501,109 @@ describe('TenantGuardPlugin fails closed', () => {
     ).rejects.toMatchObject(rejected)
   })
 })
+
+describe('TenantGuardPlugin reads names and nodes as the database and the compiler do', () => {
+  it('counts a predicate only for the alias or table spelled exactly as the predicate names it', () => {
+    // MySQL tells aliases `x` and `X` apart: a predicate on one must not scope the other.
+    expect(() =>
+      bound
+        .selectFrom('cw_consents as x')
+        .innerJoin('cw_blacklist as X', (j) => j.on('x.tenant_id', '=', 'acme'))
+        .where('x.tenant_id', '=', 'acme')
+        .select('x.id')
+        .compile(),
+    ).toThrow(expect.objectContaining(rejected))
+    expect(() =>
+      bound
+        .selectFrom('cc_service_records as x')
+        .where('x.tenant_id', '=', 'acme')
+        .select((eb) =>
+          eb
+            .selectFrom('cw_consents as X')
+            .where('x.tenant_id', '=', 'acme')
+            .select('X.source')
+            .limit(1)
+            .as('s'),
+        )
+        .compile(),
+    ).toThrow(expect.objectContaining(rejected))
+    // The same spelling throughout is scoped as before.
+    bound
+      .selectFrom('cw_consents as c')
+      .innerJoin('cw_blacklist as b', (j) => j.onRef('b.id', '=', 'c.id').on('b.tenant_id', '=', 'acme'))
+      .where('c.tenant_id', '=', 'acme')
+      .select('c.id')
+      .compile()
+  })
+
+  it('refuses tenant tables named with a schema (another database)', () => {
+    for (const db of [guarded, bound]) {
+      expect(() =>
+        db
+          .selectFrom(['main.cw_consents', 'other.cw_consents'])
+          .where('other.cw_consents.tenant_id', '=', 'acme')
+          .select('main.cw_consents.source')
+          .compile(),
+      ).toThrow(expect.objectContaining(rejected))
+    }
+  })
+
+  it('refuses hand-built nodes the compiler would read differently: hidden children, getters, proxies', () => {
+    const subquery = database.db
+      .selectFrom('cw_blacklist')
+      .select((eb) => eb.fn.countAll().as('c'))
+      .toOperationNode()
+    const hidden = { kind: 'ParensNode' }
+    Object.defineProperty(hidden, 'node', { value: subquery, enumerable: false })
+    let reads = 0
+    const shifty = { kind: 'RawNode', parameters: [] as unknown[] }
+    Object.defineProperty(shifty, 'sqlFragments', {
+      enumerable: true,
+      get: () => (++reads === 1 ? ['1'] : ['(select count(*) from cw_blacklist)']),
+    })
+    const proxied = new Proxy({ kind: 'RawNode', sqlFragments: ['1'], parameters: [] }, {})
+    for (const node of [hidden, shifty, proxied]) {
+      expect(() =>
+        bound
+          .selectFrom('cc_service_records')
+          .where('tenant_id', '=', 'acme')
+          .select(sql`${{ toOperationNode: () => node } as never}`.as('n'))
+          .compile(),
+      ).toThrow(expect.objectContaining(rejected))
+    }
+  })
+})
+
+describe('DataMap and callwarden tables', () => {
+  it("refuses a dataset that would redefine the tenant column of callwarden's own table", () => {
+    const declaration = {
+      name: 'consents_view',
+      table: 'cw_consents',
+      tenantColumn: 'source',
+      primaryKey: 'id',
+      timeColumn: 'created_at',
+      category: 'call_analytics',
+    } as const
+    expect(() => DataMap.from([declaration])).toThrow(
+      expect.objectContaining({ code: 'ERR_DATAMAP_INVALID' }),
+    )
+    expect(() => DataMap.from([{ ...declaration, tenantColumn: 'tenant_id' }])).not.toThrow()
+    for (const table of ['cw_{tenant}', '{tenant}_consents', 'cw_x_{tenant}']) {
+      expect(() => DataMap.from([{ ...declaration, table, tenantColumn: undefined }])).toThrow(
+        expect.objectContaining({ code: 'ERR_DATAMAP_INVALID' }),
+      )
+    }
+  })
+
+  it("keeps callwarden's tenant column whatever rules a guard is given", () => {
+    const guard = new TenantGuardPlugin({
+      rules: [{ table: 'cw_consents', tenantColumn: 'source' }],
+      tenantId: 'acme',
+    })
+    const db = database.db.withPlugin(guard)
+    expect(() => db.selectFrom('cw_consents').where('source', '=', 'acme').selectAll().compile()).toThrow(
+      expect.objectContaining(rejected),
+    )
+    db.selectFrom('cw_consents').where('tenant_id', '=', 'acme').selectAll().compile()
+  })
+})

@@ -15,6 +15,7 @@ import {
   type DatasetDeclaration,
   type DatasetDeclarationInput,
 } from './dataset.js'
+import { CORE_TENANT_COLUMN, CORE_TENANT_TABLES } from '../tenant-tables.js'
 
 /** How the tenant guard recognises a tenant-scoped table. */
 export interface TenantTableRule {
@@ -58,6 +59,7 @@ export class DataMap {
       }
       const d = parsed.data
       if (datasets.has(d.name)) throw new DataMapInvalid(d.name, undefined, 'is declared twice')
+      assertNotCoreTable(d)
       for (const other of datasets.values()) {
         if (tablesMayCollide(d.table, other.table)) {
           throw new DataMapInvalid(
@@ -153,6 +155,35 @@ function tablesMayCollide(a: string, b: string): boolean {
   const [pa, sa] = x.split(TENANT_PLACEHOLDER) as [string, string]
   const [pb, sb] = y.split(TENANT_PLACEHOLDER) as [string, string]
   return (pa.startsWith(pb) || pb.startsWith(pa)) && (sa.endsWith(sb) || sb.endsWith(sa))
+}
+
+/**
+ * A declaration may name one of callwarden's own tenant tables only with its own tenant
+ * column, and a per-tenant template may never resolve to a `cw_` table: either would let a
+ * declaration redefine which rows of callwarden's tables a tenant owns.
+ */
+function assertNotCoreTable(d: DatasetDeclaration): void {
+  const table = d.table.toLowerCase()
+  if (isTenantTemplate(d)) {
+    const pattern = new RegExp(templatePattern(table).source, 'i')
+    const core = CORE_TENANT_TABLES.find((t) => pattern.test(t))
+    if (table.startsWith('cw_') || core !== undefined) {
+      throw new DataMapInvalid(
+        d.name,
+        undefined,
+        `template '${d.table}' can resolve to callwarden's own table${core === undefined ? 's' : ` '${core}'`}; the cw_ prefix is reserved`,
+      )
+    }
+    return
+  }
+  const core = CORE_TENANT_TABLES.find((t) => t === table)
+  if (core !== undefined && d.tenantColumn?.toLowerCase() !== CORE_TENANT_COLUMN) {
+    throw new DataMapInvalid(
+      d.name,
+      'tenantColumn',
+      `must be '${CORE_TENANT_COLUMN}' for callwarden's own table '${core}', got '${d.tenantColumn ?? '(none)'}'`,
+    )
+  }
 }
 
 /** The regular expression matching a template's tables; group 1 is the tenant id. */
