@@ -21,7 +21,11 @@ import {
   anchorKey,
   CHECKPOINT_JWS_TYPE,
   CHECKPOINT_VERSION,
+  hashesAnchorKey,
+  hashesDigest,
   jwsSignature,
+  merkleTreeVersion,
+  packHashes,
   type CheckpointPayload,
   type StoredCheckpoint,
 } from './audit-checkpoint.js'
@@ -269,6 +273,9 @@ export class AuditCheckpointer {
     }
     const keys = await this.#keys()
     const now = this.#clock.now()
+    // The hash list, and the digest the checkpoint signs of it: one SHA-256 over hashes read
+    // for the Merkle root anyway.
+    const hashes = packHashes(leaves)
     const payload: CheckpointPayload = {
       v: CHECKPOINT_VERSION,
       tenantId,
@@ -276,7 +283,8 @@ export class AuditCheckpointer {
       fromSeq: range.fromSeq,
       toSeq: range.toSeq,
       headHash: prev,
-      merkleRoot: checkpointMerkleRoot(leaves, CHECKPOINT_VERSION),
+      merkleRoot: checkpointMerkleRoot(leaves, merkleTreeVersion(CHECKPOINT_VERSION)),
+      hashesDigest: hashesDigest(hashes),
       prevSignature: range.prevSignature,
       issuedAt: now.toISOString(),
     }
@@ -293,6 +301,7 @@ export class AuditCheckpointer {
           merkle_root: payload.merkleRoot,
           kid: keys.kid,
           jws,
+          hashes,
           created_at: now.getTime(),
         })
         .execute(),
@@ -330,7 +339,22 @@ export class AuditCheckpointer {
       for (const row of rows) {
         if (isAborted(signal)) return anchored
         const key = anchorKey(tenantId, Number(row.n))
-        const lockedUntil = await this.#put(key, row.jws)
+        // The hash list first: an anchored JWS of version 3 always has its list beside it.
+        // Read one at a time: a list holds 32 bytes per event of its range.
+        const { hashes } = await db
+          .selectFrom(AUDIT_TABLES.checkpoints)
+          .select('hashes')
+          .where('tenant_id', '=', tenantId)
+          .where('n', '=', Number(row.n))
+          .executeTakeFirstOrThrow()
+        if (hashes != null) {
+          await this.#put(
+            hashesAnchorKey(tenantId, Number(row.n)),
+            Buffer.from(hashes as Uint8Array),
+            'application/octet-stream',
+          )
+        }
+        const lockedUntil = await this.#put(key, Buffer.from(`${String(row.jws)}\n`), 'application/jose')
         await this.#leases.fenced(lease, (trx) =>
           tenantDb(trx, tenantId)
             .updateTable(AUDIT_TABLES.checkpoints)
@@ -348,11 +372,9 @@ export class AuditCheckpointer {
     }
   }
 
-  /** Stores an anchor; returns the Object Lock retention date when the store applied one. */
-  async #put(key: string, jws: string): Promise<Date | undefined> {
+  /** Stores an anchor object; returns the Object Lock retention date when the store applied one. */
+  async #put(key: string, body: Buffer, contentType: string): Promise<Date | undefined> {
     const anchors = this.#anchors!
-    const body = Buffer.from(`${jws}\n`)
-    const contentType = 'application/jose'
     if (this.#lockMode === 'off' || anchors.location.startsWith('file:')) {
       await anchors.put(key, body, { contentType })
       return undefined
