@@ -50,7 +50,8 @@ export interface AuditCheckpointerOptions {
   readonly clock?: Clock
   readonly logger?: Logger
   /**
-   * A checkpoint is due once this many events wait, and covers at most this many.
+   * A checkpoint is due once this many events wait, and covers at most this many (and at
+   * most {@link MAX_CHECKPOINT_EVENTS}).
    * @defaultValue 10000
    */
   readonly everyEvents?: number
@@ -86,6 +87,14 @@ export interface CheckpointRunResult {
 }
 
 const LEASE_TTL_MS = 60_000
+
+/**
+ * The most events one checkpoint covers, whatever `everyEvents` says: its hash list (32 bytes
+ * an event, twice that as SQL text) is written in one statement, and 100,000 events keep it
+ * far below MariaDB's default `max_allowed_packet` (16 MiB). More pending events are signed
+ * as several checkpoints in one run.
+ */
+export const MAX_CHECKPOINT_EVENTS = 100_000
 
 /**
  * Signs and anchors checkpoints.
@@ -230,7 +239,7 @@ export class AuditCheckpointer {
     return {
       n: Number(last?.n ?? 0) + 1,
       fromSeq,
-      toSeq: Math.min(lastSeq, fromSeq + this.#everyEvents - 1),
+      toSeq: Math.min(lastSeq, fromSeq + Math.min(this.#everyEvents, MAX_CHECKPOINT_EVENTS) - 1),
       prevHash: last?.head_hash ?? GENESIS_HASH,
       prevSignature: last === undefined ? null : jwsSignature(last.jws),
     }

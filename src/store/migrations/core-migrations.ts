@@ -272,7 +272,7 @@ export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
         // The chain hashes of a version 3 checkpoint's range, 32 bytes each in sequence order,
         // whose digest the checkpoint signs: verification reads them to name the first event
         // of a rewritten range. Null for version 1 and 2 checkpoints. A range holds at most
-        // 1,000,000 events (32 MB), beyond a MariaDB mediumblob.
+        // 100,000 events (3.2 MB); longblob leaves room beyond MariaDB's 64 KiB blob.
         await addColumnIfAbsent(
           db,
           dialect,
