@@ -11,7 +11,12 @@
  *   where the event's bytes are exactly those hashed;
  * - `checkpoints.jsonl` — one line per checkpoint of the tenant, from the first:
  *   `{"anchorKey":…,"jws":"<compact JWS>","n":…}`;
- * - `jwks.json` — the verification keys.
+ * - `jwks.json` — the verification keys;
+ * - `checkpoint-hashes.jsonl` — the hash lists of the version 3 checkpoints whose ranges
+ *   lie in the bundle, in checkpoint order, each split over lines of at most
+ *   {@link HASH_LIST_LINE_HASHES} hashes: `{"hashes":"<hex, 64 per hash>","n":…}`. A list is
+ *   trusted only when it has the digest its checkpoint signed; verification reads it only
+ *   to name the first rewritten event of a range (bundles written before it may lack it).
  *
  * A bundle's own `jwks.json` proves only that the bundle is consistent with itself: whoever
  * could rewrite the events could also re-sign everything with a key of their own. Verify
@@ -33,6 +38,7 @@ import {
   type AuditVerifyReport,
   type ChainRecord,
   type CheckpointRecord,
+  type HashListSource,
 } from './audit-verifier.js'
 import { canonicalJson } from './canonical-json.js'
 
@@ -64,6 +70,8 @@ export interface BundleParts {
   readonly checkpoints: readonly { n: number; jws: string; anchorKey?: string }[]
   /** Event lines (canonical JSON and hash), in sequence order. */
   readonly events: AsyncIterable<{ canonical: string; hash: string }>
+  /** The hash lists of version 3 checkpoints (32 bytes per hash), in checkpoint order. */
+  readonly hashLists?: AsyncIterable<{ n: number; hashes: Uint8Array }>
 }
 
 /** Builds the zip as a stream. @internal */
@@ -86,11 +94,29 @@ export function bundleStream(parts: BundleParts): Readable {
   }
   const events = Readable.from(lines())
   zip.addReadStream(events, 'events.jsonl')
+  const streams = [events]
+  if (parts.hashLists !== undefined) {
+    const hashLists = parts.hashLists
+    const listLines = async function* () {
+      for await (const { n, hashes } of hashLists) {
+        const step = 32 * HASH_LIST_LINE_HASHES
+        for (let at = 0; at < hashes.length; at += step) {
+          const hex = Buffer.from(hashes.subarray(at, at + step)).toString('hex')
+          yield `{"hashes":"${hex}","n":${n}}\n`
+        }
+      }
+    }
+    const lists = Readable.from(listLines())
+    zip.addReadStream(lists, HASHES_ENTRY)
+    streams.push(lists)
+  }
   zip.end()
-  // When the reader gives up (an unwritable file), the events must stop too: left running
-  // they would read from a closed database and fail with nobody listening.
+  // When the reader gives up (an unwritable file), the events and hash lists must stop too:
+  // left running they would read from a closed database and fail with nobody listening.
   const output = zip.outputStream as Readable
-  output.once('close', () => events.destroy())
+  output.once('close', () => {
+    for (const stream of streams) stream.destroy()
+  })
   return output
 }
 
@@ -114,7 +140,28 @@ export interface ReadBundle {
 }
 
 const ENTRIES = ['manifest.json', 'manifest.jws', 'jwks.json', 'checkpoints.jsonl', 'events.jsonl'] as const
-type EntryName = (typeof ENTRIES)[number]
+/** The entry of the version 3 hash lists; optional (bundles written before it lack it). */
+const HASHES_ENTRY = 'checkpoint-hashes.jsonl'
+type EntryName = (typeof ENTRIES)[number] | typeof HASHES_ENTRY
+/**
+ * The most hashes a line of `checkpoint-hashes.jsonl` holds: 512 × 64 hex digits stay within
+ * {@link MAX_BUNDLE_LINE_BYTES}.
+ */
+export const HASH_LIST_LINE_HASHES = 512
+const HASH_LIST_PREFIX = '{"hashes":"'
+const HASH_LIST_N = /^","n":([1-9][0-9]{0,15})\}$/
+const HEX = /^[0-9a-f]*$/
+
+/** A `checkpoint-hashes.jsonl` line's checkpoint number and hex, or `undefined` when it is not one. */
+function splitHashListLine(line: string): { n: number; hex: string } | undefined {
+  // One pass of a simple pattern: a counted group of 512 × 64 hex digits costs far more.
+  const end = line.indexOf('"', HASH_LIST_PREFIX.length)
+  if (!line.startsWith(HASH_LIST_PREFIX) || end === -1) return undefined
+  const hex = line.slice(HASH_LIST_PREFIX.length, end)
+  const n = HASH_LIST_N.exec(line.slice(end))
+  const fits = hex.length > 0 && hex.length % 64 === 0 && hex.length <= 64 * HASH_LIST_LINE_HASHES
+  return n !== null && fits && HEX.test(hex) ? { n: Number(n[1]), hex } : undefined
+}
 const PREFIX = '{"event":'
 /** Events per page when a bundle is read in pages. */
 const EVENT_PAGE = 5000
@@ -315,6 +362,57 @@ function splitEventLine(line: string, lineNo: number, path: string): ChainRecord
   }
 }
 
+/**
+ * The hash lists of a bundle's `checkpoint-hashes.jsonl`, read forward as verification asks
+ * for them (in increasing checkpoint number): memory holds one list, of at most the length
+ * asked for. A bundle without the entry has no lists.
+ */
+function hashListReader(zip: OpenZip, path: string): HashListSource & { close(): Promise<void> } {
+  const lines = zip.has(HASHES_ENTRY) ? entryLines(zip, HASHES_ENTRY, path) : undefined
+  let lineNo = 0
+  let pending: { n: number; hex: string } | undefined
+  const nextLine = async (): Promise<{ n: number; hex: string } | undefined> => {
+    if (pending !== undefined) {
+      const line = pending
+      pending = undefined
+      return line
+    }
+    for (;;) {
+      const next = await lines!.next()
+      if (next.done === true) return undefined
+      lineNo += 1
+      if (next.value.length === 0) continue
+      const line = splitHashListLine(next.value)
+      if (line === undefined)
+        throw bundleInvalid(`'${path}': ${HASHES_ENTRY} line ${lineNo} is not {"hashes":"<hex>","n":…}`)
+      return line
+    }
+  }
+  return {
+    stored: async (n, bytes) => {
+      if (lines === undefined) return undefined
+      const parts: Buffer[] = []
+      let size = 0
+      for (let line = await nextLine(); line !== undefined; line = await nextLine()) {
+        if (line.n < n) continue
+        if (line.n > n) {
+          pending = line
+          break
+        }
+        // Beyond the length asked for the list cannot match: keep one hash more, skip the rest.
+        if (size <= bytes) {
+          parts.push(Buffer.from(line.hex, 'hex').subarray(0, bytes + 32 - size))
+          size += parts[parts.length - 1]!.length
+        }
+      }
+      return parts.length === 0 ? undefined : Buffer.concat(parts)
+    },
+    close: async () => {
+      await lines?.return(undefined)
+    },
+  }
+}
+
 /** Options of {@link verifyBundle}. */
 export interface VerifyBundleOptions extends BundleReadOptions {
   /**
@@ -356,7 +454,9 @@ export async function verifyBundle(
     const manifest = signed.ok ? (signed.payload as BundleManifest) : undefined
     if (manifest !== undefined) {
       const copy = manifestCopyProblem(head.manifest, manifest)
+      const hashLists = hashListReader(zip, path)
       const intact = await verifyChainPaged({
+        hashLists,
         tenantId: manifest.tenantId,
         source: 'bundle',
         jwks,
@@ -368,14 +468,32 @@ export async function verifyBundle(
         ...(manifest.eventCount > 0 ? { expectedHeadHash: manifest.headHash } : {}),
         expectedLastCheckpoint: manifest.lastCheckpoint,
         purgedThroughSeq: manifest.purgedThroughSeq,
-      })
+      }).finally(() => hashLists.close())
       if (intact !== undefined) return { ...intact, trustedKeys }
     }
   } finally {
     zip.close()
   }
   const bundle = await readBundle(path, { maxBytes })
-  const jwks = options.jwks ?? bundle.jwks
+  // The hash lists are read again, forward, as the damage is located.
+  const listZip = await openZip(path, maxBytes)
+  const hashLists = hashListReader(listZip, path)
+  try {
+    return await verifyReadBundle(bundle, options.jwks, trustedKeys, hashLists)
+  } finally {
+    await hashLists.close()
+    listZip.close()
+  }
+}
+
+/** Verifies a bundle read whole, to name the damage. */
+async function verifyReadBundle(
+  bundle: ReadBundle,
+  trusted: AuditJwks | undefined,
+  trustedKeys: BundleVerifyReport['trustedKeys'],
+  hashLists: HashListSource,
+): Promise<BundleVerifyReport> {
+  const jwks = trusted ?? bundle.jwks
   const signed = await verifyJws(bundle.manifestJws, MANIFEST_JWS_TYPE, jwks)
   const manifest = signed.ok ? (signed.payload as BundleManifest) : undefined
   if (manifest === undefined || !signed.ok) {
@@ -396,6 +514,7 @@ export async function verifyBundle(
       expectedLastSeq: Number(claimed.fromSeq) + bundle.events.length - 1,
       purgedThroughSeq: Number(claimed.purgedThroughSeq) || 0,
       extraProblems: [problem],
+      hashLists,
     })
     return { ...report, trustedKeys }
   }
@@ -412,6 +531,7 @@ export async function verifyBundle(
     ...(manifest.eventCount > 0 ? { expectedHeadHash: manifest.headHash } : {}),
     expectedLastCheckpoint: manifest.lastCheckpoint,
     purgedThroughSeq: manifest.purgedThroughSeq,
+    hashLists,
   })
   return { ...report, trustedKeys }
 }
@@ -442,6 +562,7 @@ function manifestCopyProblem(claimed: unknown, signed: BundleManifest): AuditPro
 
 /** A zip file opened for reading single entries, whole or as a stream. */
 interface OpenZip {
+  has(name: EntryName): boolean
   read(name: EntryName): Promise<Buffer>
   stream(name: EntryName): Promise<Readable>
   close(): void
@@ -476,7 +597,7 @@ async function openZip(path: string, maxBytes: number): Promise<OpenZip> {
       zip.on('end', () => resolve())
       zip.on('entry', (entry: yauzl.Entry) => {
         const name = entry.fileName
-        if (!(ENTRIES as readonly string[]).includes(name)) return zip.readEntry()
+        if (!(ENTRIES as readonly string[]).includes(name) && name !== HASHES_ENTRY) return zip.readEntry()
         // Two entries of one name would let a zip tool show one and the verifier read the other.
         if (entries.has(name)) return reject(bundleInvalid(`'${path}' holds ${name} more than once`))
         const limit = name.endsWith('.jsonl') ? maxBytes : MAX_SMALL_ENTRY_BYTES
@@ -508,6 +629,7 @@ async function openZip(path: string, maxBytes: number): Promise<OpenZip> {
       ),
     )
   return {
+    has: (name) => entries.has(name),
     stream,
     read: async (name) => {
       const chunks: Buffer[] = []

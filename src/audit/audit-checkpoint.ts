@@ -3,6 +3,7 @@
  *
  * @module
  */
+import * as nodeCrypto from 'node:crypto'
 
 /** The JWS `typ` of a checkpoint. */
 export const CHECKPOINT_JWS_TYPE = 'cw-audit-checkpoint'
@@ -14,13 +15,43 @@ export function anchorKey(tenantId: string, n: number): string {
   return `audit/${tenantId}/checkpoints/${String(n).padStart(12, '0')}.jws`
 }
 
+/** The object key of the anchored copy of checkpoint `n`'s hash list (version 3), next to its JWS. */
+export function hashesAnchorKey(tenantId: string, n: number): string {
+  return anchorKey(tenantId, n).replace(/\.jws$/, '.hashes')
+}
+
 /**
- * The checkpoint format written now. Version 2 signs a version 2 Merkle root (leaves of
- * up to 16 chain hashes); version 1 checkpoints (a leaf per chain hash) stay valid.
+ * The checkpoint format written now. Version 3 signs, besides a version 2 Merkle root, the
+ * digest of its range's chain hashes ({@link hashesDigest}), so that with the stored hash
+ * list verification can name the first event that differs from what was signed. Version 2
+ * (a version 2 Merkle root alone) and version 1 (a leaf per chain hash) stay valid.
  */
-export const CHECKPOINT_VERSION = 2
-/** The checkpoint formats verification accepts; each names its Merkle tree version. */
-export const CHECKPOINT_VERSIONS = [1, 2] as const
+export const CHECKPOINT_VERSION = 3
+/** The checkpoint formats verification accepts. */
+export const CHECKPOINT_VERSIONS = [1, 2, 3] as const
+/** One checkpoint format. */
+export type CheckpointVersion = (typeof CHECKPOINT_VERSIONS)[number]
+
+/** The Merkle tree version a checkpoint format signs (version 3 keeps version 2's tree). */
+export function merkleTreeVersion(v: CheckpointVersion): 1 | 2 {
+  return v === 1 ? 1 : 2
+}
+
+/** A range's chain hashes (hex) as the hash list stores them: 32 bytes each, in order. */
+export function packHashes(hashes: readonly string[]): Buffer {
+  const packed = Buffer.alloc(32 * hashes.length)
+  // One hex decode of the joined list costs less than one per hash.
+  packed.write(hashes.join(''), 0, 'hex')
+  return packed
+}
+
+/**
+ * The `hashesDigest` a version 3 checkpoint signs: SHA-256 (lower-case hex) over its range's
+ * chain hashes packed as {@link packHashes} does.
+ */
+export function hashesDigest(packed: Uint8Array): string {
+  return nodeCrypto.createHash('sha256').update(packed).digest('hex')
+}
 
 /**
  * The payload of checkpoint `n` of a tenant: it covers events `fromSeq..toSeq` (the ones
@@ -28,8 +59,8 @@ export const CHECKPOINT_VERSIONS = [1, 2] as const
  * signature, so a checkpoint cannot be removed from the middle unnoticed.
  */
 export interface CheckpointPayload {
-  /** The format, one of {@link CHECKPOINT_VERSIONS}; also the Merkle tree's version. */
-  readonly v: 1 | 2
+  /** The format, one of {@link CHECKPOINT_VERSIONS}; names the Merkle tree's version ({@link merkleTreeVersion}). */
+  readonly v: CheckpointVersion
   readonly tenantId: string
   /** 1, 2, 3, ... per tenant. */
   readonly n: number
@@ -42,6 +73,12 @@ export interface CheckpointPayload {
    * leaves of up to 16 consecutive hashes, in version 1 with a leaf per hash.
    */
   readonly merkleRoot: string
+  /**
+   * Version 3: {@link hashesDigest} of the range's chain hashes. The hash list itself is
+   * stored next to the checkpoint (database, anchor, bundle) and trusted only when it has
+   * this digest.
+   */
+  readonly hashesDigest?: string
   /** The signature (third JWS segment) of checkpoint `n - 1`; `null` for the first. */
   readonly prevSignature: string | null
   /** When the checkpoint was signed, ISO 8601 UTC. */
@@ -77,7 +114,12 @@ export function asCheckpointPayload(value: unknown): CheckpointPayload | undefin
   const strings = ['tenantId', 'headHash', 'merkleRoot', 'issuedAt'].every((k) => typeof p[k] === 'string')
   const prev = p.prevSignature === null || typeof p.prevSignature === 'string'
   const known = (CHECKPOINT_VERSIONS as readonly unknown[]).includes(p.v)
-  return ints && strings && prev && known ? (p as unknown as CheckpointPayload) : undefined
+  // Version 3 must sign its hash list; the older formats have none.
+  const digest =
+    p.v === 3
+      ? typeof p.hashesDigest === 'string' && /^[0-9a-f]{64}$/.test(p.hashesDigest)
+      : p.hashesDigest === undefined
+  return ints && strings && prev && known && digest ? (p as unknown as CheckpointPayload) : undefined
 }
 
 /**

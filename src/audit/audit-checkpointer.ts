@@ -21,7 +21,11 @@ import {
   anchorKey,
   CHECKPOINT_JWS_TYPE,
   CHECKPOINT_VERSION,
+  hashesAnchorKey,
+  hashesDigest,
   jwsSignature,
+  merkleTreeVersion,
+  packHashes,
   type CheckpointPayload,
   type StoredCheckpoint,
 } from './audit-checkpoint.js'
@@ -46,7 +50,8 @@ export interface AuditCheckpointerOptions {
   readonly clock?: Clock
   readonly logger?: Logger
   /**
-   * A checkpoint is due once this many events wait, and covers at most this many.
+   * A checkpoint is due once this many events wait, and covers at most this many (and at
+   * most {@link MAX_CHECKPOINT_EVENTS}).
    * @defaultValue 10000
    */
   readonly everyEvents?: number
@@ -82,6 +87,14 @@ export interface CheckpointRunResult {
 }
 
 const LEASE_TTL_MS = 60_000
+
+/**
+ * The most events one checkpoint covers, whatever `everyEvents` says: its hash list (32 bytes
+ * an event, twice that as SQL text) is written in one statement, and 100,000 events keep it
+ * far below MariaDB's default `max_allowed_packet` (16 MiB). More pending events are signed
+ * as several checkpoints in one run.
+ */
+export const MAX_CHECKPOINT_EVENTS = 100_000
 
 /**
  * Signs and anchors checkpoints.
@@ -226,7 +239,7 @@ export class AuditCheckpointer {
     return {
       n: Number(last?.n ?? 0) + 1,
       fromSeq,
-      toSeq: Math.min(lastSeq, fromSeq + this.#everyEvents - 1),
+      toSeq: Math.min(lastSeq, fromSeq + Math.min(this.#everyEvents, MAX_CHECKPOINT_EVENTS) - 1),
       prevHash: last?.head_hash ?? GENESIS_HASH,
       prevSignature: last === undefined ? null : jwsSignature(last.jws),
     }
@@ -269,6 +282,9 @@ export class AuditCheckpointer {
     }
     const keys = await this.#keys()
     const now = this.#clock.now()
+    // The hash list, and the digest the checkpoint signs of it: one SHA-256 over hashes read
+    // for the Merkle root anyway.
+    const hashes = packHashes(leaves)
     const payload: CheckpointPayload = {
       v: CHECKPOINT_VERSION,
       tenantId,
@@ -276,7 +292,8 @@ export class AuditCheckpointer {
       fromSeq: range.fromSeq,
       toSeq: range.toSeq,
       headHash: prev,
-      merkleRoot: checkpointMerkleRoot(leaves, CHECKPOINT_VERSION),
+      merkleRoot: checkpointMerkleRoot(leaves, merkleTreeVersion(CHECKPOINT_VERSION)),
+      hashesDigest: hashesDigest(hashes),
       prevSignature: range.prevSignature,
       issuedAt: now.toISOString(),
     }
@@ -293,6 +310,7 @@ export class AuditCheckpointer {
           merkle_root: payload.merkleRoot,
           kid: keys.kid,
           jws,
+          hashes,
           created_at: now.getTime(),
         })
         .execute(),
@@ -330,7 +348,22 @@ export class AuditCheckpointer {
       for (const row of rows) {
         if (isAborted(signal)) return anchored
         const key = anchorKey(tenantId, Number(row.n))
-        const lockedUntil = await this.#put(key, row.jws)
+        // The hash list first: an anchored JWS of version 3 always has its list beside it.
+        // Read one at a time: a list holds 32 bytes per event of its range.
+        const { hashes } = await db
+          .selectFrom(AUDIT_TABLES.checkpoints)
+          .select('hashes')
+          .where('tenant_id', '=', tenantId)
+          .where('n', '=', Number(row.n))
+          .executeTakeFirstOrThrow()
+        if (hashes != null) {
+          await this.#put(
+            hashesAnchorKey(tenantId, Number(row.n)),
+            Buffer.from(hashes as Uint8Array),
+            'application/octet-stream',
+          )
+        }
+        const lockedUntil = await this.#put(key, Buffer.from(`${String(row.jws)}\n`), 'application/jose')
         await this.#leases.fenced(lease, (trx) =>
           tenantDb(trx, tenantId)
             .updateTable(AUDIT_TABLES.checkpoints)
@@ -348,11 +381,9 @@ export class AuditCheckpointer {
     }
   }
 
-  /** Stores an anchor; returns the Object Lock retention date when the store applied one. */
-  async #put(key: string, jws: string): Promise<Date | undefined> {
+  /** Stores an anchor object; returns the Object Lock retention date when the store applied one. */
+  async #put(key: string, body: Buffer, contentType: string): Promise<Date | undefined> {
     const anchors = this.#anchors!
-    const body = Buffer.from(`${jws}\n`)
-    const contentType = 'application/jose'
     if (this.#lockMode === 'off' || anchors.location.startsWith('file:')) {
       await anchors.put(key, body, { contentType })
       return undefined

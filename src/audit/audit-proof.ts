@@ -16,13 +16,13 @@ export const PROOF_TYPE = 'cw-audit-inclusion-proof'
 
 /**
  * An inclusion proof. Its version is the version of the checkpoint it proves against
- * (and of that checkpoint's Merkle tree): in version 2 the leaf is the hash of the event's
+ * (`v`): in versions 2 and 3 (which share the tree) the leaf is the hash of the event's
  * span of up to 16 chain hashes, given in `span`; in version 1 the leaf is the event's
  * chain hash itself.
  */
 export interface InclusionProof {
   readonly type: typeof PROOF_TYPE
-  readonly v: 1 | 2
+  readonly v: 1 | 2 | 3
   /** The event, as recorded. */
   readonly event: AuditEvent
   /** The previous event's hash: the event's hash is SHA-256(prevHash ‖ canonical event). */
@@ -30,7 +30,7 @@ export interface InclusionProof {
   /** The event's chain hash. */
   readonly hash: string
   /**
-   * Version 2: the chain hashes of the events from `fromSeq + 16 × leafIndex` on (at most
+   * Versions 2 and 3: the chain hashes of the events from `fromSeq + 16 × leafIndex` on (at most
    * 16) that the leaf covers, the event's among them at `(seq - fromSeq) mod 16`.
    */
   readonly span?: readonly string[]
@@ -99,7 +99,7 @@ export async function verifyInclusionProof(proof: InclusionProof, jwks: AuditJwk
   }
   if (hash !== proof.hash) return { valid: false, reason: 'the event does not hash to its chain hash' }
   let leaf = hash
-  if (cp.v === 2) {
+  if (cp.v !== 1) {
     const hashes = proof.span ?? []
     if (hashes.length !== Math.min(MERKLE_LEAF_SPAN, count - MERKLE_LEAF_SPAN * proof.leafIndex)) {
       return { valid: false, reason: 'the span does not have the length its place in the checkpoint needs' }
@@ -122,7 +122,7 @@ export function assertProofShape(value: unknown): asserts value is InclusionProo
     p !== null &&
     typeof p === 'object' &&
     p.type === PROOF_TYPE &&
-    (p.v === 1 || (p.v === 2 && Array.isArray(p.span) && p.span.every((h) => isHash(h)))) &&
+    (p.v === 1 || ((p.v === 2 || p.v === 3) && Array.isArray(p.span) && p.span.every((h) => isHash(h)))) &&
     typeof p.event === 'object' &&
     p.event !== null &&
     Number.isSafeInteger((p.event as { seq?: unknown }).seq) &&
@@ -138,7 +138,7 @@ export function assertProofShape(value: unknown): asserts value is InclusionProo
   if (!ok) {
     throw new CallwardenError(
       'ERR_AUDIT_BUNDLE_INVALID',
-      `not an inclusion proof; expected { type: '${PROOF_TYPE}', v: 1 | 2, event, prevHash, hash, span (v 2), leafIndex, treeSize, path, checkpoint }`,
+      `not an inclusion proof; expected { type: '${PROOF_TYPE}', v: 1 | 2 | 3, event, prevHash, hash, span (v 2 and 3), leafIndex, treeSize, path, checkpoint }`,
     )
   }
 }

@@ -30,7 +30,12 @@ import {
   type AnchorLockMode,
   type CheckpointRunResult,
 } from './audit-checkpointer.js'
-import { MANIFEST_JWS_TYPE, checkpointVersion, type StoredCheckpoint } from './audit-checkpoint.js'
+import {
+  MANIFEST_JWS_TYPE,
+  checkpointVersion,
+  hashesAnchorKey,
+  type StoredCheckpoint,
+} from './audit-checkpoint.js'
 import { AuditKeys, type AuditJwks, type AuditKeySource } from './audit-keys.js'
 import {
   AuditLog,
@@ -48,6 +53,7 @@ import {
   type AuditProblem,
   type AuditVerifyReport,
   type ChainRecord,
+  type HashListSource,
 } from './audit-verifier.js'
 import { canonicalJson } from './canonical-json.js'
 import { MERKLE_LEAF_SPAN, merklePath, merkleSpanLeaves } from './merkle-tree.js'
@@ -248,7 +254,7 @@ export class AuditTrail implements AuditSink {
     await this.#assertTrail(tenantId)
     const rows = await tenantDb(this.#db, tenantId)
       .selectFrom(AUDIT_TABLES.checkpoints)
-      .selectAll()
+      .select(CHECKPOINT_COLUMNS)
       .where('tenant_id', '=', tenantId)
       .orderBy('n')
       .execute()
@@ -355,7 +361,7 @@ export class AuditTrail implements AuditSink {
     const head = await this.log.head(tenantId)
     const rows = await db
       .selectFrom(AUDIT_TABLES.checkpoints)
-      .selectAll()
+      .select(CHECKPOINT_COLUMNS)
       .where('tenant_id', '=', tenantId)
       .orderBy('n')
       .execute()
@@ -400,6 +406,7 @@ export class AuditTrail implements AuditSink {
       // The events run from the purged range to the head: the last purge must be recorded.
       checkPurgeRecord: true,
       extraProblems: extra,
+      hashLists: this.#hashLists(tenantId),
     } as const
     const rowsFrom = (fromSeq: number) => this.#eventRows(tenantId, fromSeq, Number.MAX_SAFE_INTEGER)
     // An intact trail is verified page by page in bounded memory; only when something does
@@ -501,7 +508,19 @@ export class AuditTrail implements AuditSink {
       for await (const batch of rows)
         for (const r of batch) yield { canonical: String(r.body), hash: String(r.hash) }
     })()
-    const stream = bundleStream({ manifest, manifestJws, jwks: keys.jwks(), checkpoints, events })
+    // The hash lists of the version 3 checkpoints whose ranges the bundle holds, read one at
+    // a time as the zip is written.
+    const listed = checkpoints.filter(
+      (c) => c.fromSeq >= fromSeq && c.toSeq <= toSeq && checkpointVersion(c.jws) === 3,
+    )
+    const stored = this.#hashLists(tenantId).stored
+    const hashLists = (async function* () {
+      for (const c of listed) {
+        const hashes = await stored(c.n, 32 * (c.toSeq - c.fromSeq + 1))
+        if (hashes !== undefined) yield { n: c.n, hashes }
+      }
+    })()
+    const stream = bundleStream({ manifest, manifestJws, jwks: keys.jwks(), checkpoints, events, hashLists })
     return { manifest, stream, writeTo: (path) => writeBundleFile(stream, path) }
   }
 
@@ -525,7 +544,7 @@ export class AuditTrail implements AuditSink {
     }
     const row = await db
       .selectFrom(AUDIT_TABLES.checkpoints)
-      .selectAll()
+      .select(CHECKPOINT_COLUMNS)
       .where('tenant_id', '=', tenantId)
       .where('from_seq', '<=', seq)
       .where('to_seq', '>=', seq)
@@ -569,14 +588,15 @@ export class AuditTrail implements AuditSink {
       hash: String(target.hash),
       checkpoint: cp.jws,
     } as const
-    if (checkpointVersion(cp.jws) === 1) {
+    const version = checkpointVersion(cp.jws)
+    if (version === 1) {
       return { ...common, v: 1, leafIndex: index, treeSize: hashes.length, path: merklePath(hashes, index) }
     }
     const leafIndex = Math.floor(index / MERKLE_LEAF_SPAN)
     const spanLeaves = merkleSpanLeaves(hashes)
     return {
       ...common,
-      v: 2,
+      v: version === 3 ? 3 : 2,
       span: hashes.slice(leafIndex * MERKLE_LEAF_SPAN, (leafIndex + 1) * MERKLE_LEAF_SPAN),
       leafIndex,
       treeSize: spanLeaves.length,
@@ -702,6 +722,36 @@ export class AuditTrail implements AuditSink {
     }
   }
 
+  /**
+   * The hash lists of a tenant's version 3 checkpoints: the database column, and the anchored
+   * copy, read only when the column does not match what its checkpoint signed.
+   */
+  #hashLists(tenantId: string): HashListSource {
+    const anchors = this.#anchors
+    return {
+      stored: async (n) => {
+        const row = await tenantDb(this.#db, tenantId)
+          .selectFrom(AUDIT_TABLES.checkpoints)
+          .select('hashes')
+          .where('tenant_id', '=', tenantId)
+          .where('n', '=', n)
+          .executeTakeFirst()
+        return row?.hashes == null ? undefined : Buffer.from(row.hashes as Uint8Array)
+      },
+      ...(anchors === undefined
+        ? {}
+        : {
+            other: async (n: number) => {
+              const key = hashesAnchorKey(tenantId, n)
+              if ((await anchors.head(key)) === undefined) return undefined
+              const chunks: Buffer[] = []
+              for await (const chunk of await anchors.get(key)) chunks.push(chunk as Buffer)
+              return Buffer.concat(chunks)
+            },
+          }),
+    }
+  }
+
   async #anchoredNumbers(tenantId: string): Promise<number[]> {
     const prefix = anchorKey(tenantId, 0).replace(/0+\.jws$/, '')
     const numbers: number[] = []
@@ -755,6 +805,22 @@ function recordOf(row: Record<string, any>, tenantId: string): ChainRecord {
   }
   return { canonical: String(row.body), hash: String(row.hash), seq, columnsOk }
 }
+
+/** A checkpoint row's columns but its hash list, which is read only where it is needed. */
+const CHECKPOINT_COLUMNS = [
+  'tenant_id',
+  'n',
+  'from_seq',
+  'to_seq',
+  'head_hash',
+  'merkle_root',
+  'kid',
+  'jws',
+  'created_at',
+  'anchor_key',
+  'anchor_locked_until',
+  'anchored_at',
+] as const
 
 function checkpointOf(r: Record<string, any>): StoredCheckpoint {
   return {

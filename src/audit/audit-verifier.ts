@@ -6,7 +6,9 @@
  * - `event-modified` — an event's content does not match its hash, or its key columns do not
  *   match its content; or a signed checkpoint's head hash or Merkle root does not match its
  *   range although every link does (the chain was rewritten and re-hashed from some event
- *   on: the first sequence number of that checkpoint is the first that can be trusted no more);
+ *   on). For a version 3 checkpoint the first event whose chain hash, recomputed from the
+ *   stored contents, differs from the signed hash list is named; for version 1 and 2
+ *   checkpoints, which sign their range only as a whole, the range's first event;
  * - `event-deleted` — a sequence number is missing; or (online) events were removed as
  *   purged beyond what the last `purge.run` event records;
  * - `event-inserted` — an event repeats a sequence number, or lies beyond the head;
@@ -14,7 +16,7 @@
  * - `events-truncated` — the chain ends before its head (or a signed checkpoint) says;
  * - `checkpoint-forged` — a checkpoint is not signed by a trusted key, or names another tenant;
  * - `checkpoint-altered` — a checkpoint's signature does not match its content, or its stored
- *   columns do not match what it signed;
+ *   columns (a version 3 checkpoint's hash list included) do not match what it signed;
  * - `checkpoint-missing` — a checkpoint number is skipped, or a checkpoint's link to the
  *   previous one's signature is broken;
  * - `manifest-altered` — (bundle) the unsigned `manifest.json` differs from the signed manifest.
@@ -30,6 +32,8 @@ import {
   asCheckpointPayload,
   CHECKPOINT_JWS_TYPE,
   jwsSignature,
+  hashesDigest,
+  merkleTreeVersion,
   type CheckpointPayload,
 } from './audit-checkpoint.js'
 import { verifyJws, type AuditJwks } from './audit-keys.js'
@@ -114,6 +118,23 @@ export interface CheckpointColumns extends Partial<
   readonly anchorKey?: string | null
 }
 
+/**
+ * Where verification reads the hash lists of version 3 checkpoints (32 bytes per chain hash,
+ * in sequence order). A list is trusted only when it has the digest its checkpoint signed.
+ * Lists are asked for in increasing checkpoint number, each once per pass.
+ *
+ * @internal
+ */
+export interface HashListSource {
+  /**
+   * The copy stored next to checkpoint `n` (database column, bundle entry), `bytes` long when
+   * intact (a reader may stop after that many); `undefined` when absent.
+   */
+  stored(n: number, bytes: number): Promise<Uint8Array | undefined>
+  /** Another copy (the anchor object), read only when the stored one does not match. */
+  other?(n: number): Promise<Uint8Array | undefined>
+}
+
 /** One checkpoint as verification sees it. @internal */
 export interface CheckpointRecord {
   readonly jws: string
@@ -146,6 +167,11 @@ export interface ChainInput {
   readonly checkPurgeRecord?: boolean
   /** Extra problems the caller found (anchors, manifest). */
   readonly extraProblems?: readonly AuditProblem[]
+  /**
+   * The hash lists of version 3 checkpoints. Without it (a caller that has none) their lists
+   * are not checked and damage inside their ranges is located as for version 2.
+   */
+  readonly hashLists?: HashListSource
 }
 
 /** Verifies checkpoints and events. @internal */
@@ -166,8 +192,11 @@ export async function verifyChain(input: ChainInput): Promise<AuditVerifyReport>
       })
     } else startPrev = anchor.headHash
   }
-  const eventProblem = checkEvents(input, valid, startPrev)
+  const lists = await trustedHashLists(input, valid)
+  const eventProblem = checkEvents(input, valid, startPrev, lists.trusted)
   if (eventProblem !== undefined) problems.push(eventProblem)
+  // After the event problem: at the same sequence number, the damaged event is named first.
+  problems.push(...lists.problems)
   if (input.checkPurgeRecord === true) {
     let recorded = 0
     for (const r of input.records) recorded = Math.max(recorded, recordedPurge(r))
@@ -241,7 +270,13 @@ export async function verifyChainPaged(input: PagedChainInput): Promise<AuditVer
       if (c !== undefined && seq >= c.fromSeq) {
         leaves.push(r.hash)
         if (seq === c.toSeq) {
-          if (r.hash !== c.headHash || checkpointMerkleRoot(leaves, c.v) !== c.merkleRoot) return undefined
+          if (r.hash !== c.headHash || checkpointMerkleRoot(leaves, merkleTreeVersion(c.v)) !== c.merkleRoot)
+            return undefined
+          // The hash list stored beside a version 3 checkpoint is one more copy of what it signed.
+          if (input.hashLists !== undefined && c.hashesDigest !== undefined) {
+            const list = await input.hashLists.stored(c.n, 32 * (c.toSeq - c.fromSeq + 1))
+            if (list === undefined || hashesDigest(list) !== c.hashesDigest) return undefined
+          }
           leaves = []
           next += 1
         }
@@ -348,10 +383,67 @@ async function checkCheckpoints(
   return valid
 }
 
+/** The version 3 checkpoints whose ranges lie among the checked events. */
+function listedCheckpoints(
+  input: Omit<ChainInput, 'records'>,
+  valid: readonly CheckpointPayload[],
+): CheckpointPayload[] {
+  return valid.filter(
+    (c) => c.hashesDigest !== undefined && c.fromSeq >= input.startSeq && c.toSeq <= input.expectedLastSeq,
+  )
+}
+
+/**
+ * The hash lists that have their checkpoint's signed digest, by checkpoint number, and a
+ * `checkpoint-altered` problem for each stored copy that is absent or does not have it (then
+ * the other copy, when there is one, may still be trusted). The problem is placed at the
+ * first hash where the stored copy differs from the trusted one, when that is known.
+ */
+async function trustedHashLists(
+  input: ChainInput,
+  valid: readonly CheckpointPayload[],
+): Promise<{ trusted: Map<number, Buffer>; problems: AuditProblem[] }> {
+  const trusted = new Map<number, Buffer>()
+  const problems: AuditProblem[] = []
+  const source = input.hashLists
+  if (source === undefined) return { trusted, problems }
+  const fits = (c: CheckpointPayload, list: Uint8Array | undefined): boolean =>
+    list !== undefined &&
+    list.length === 32 * (c.toSeq - c.fromSeq + 1) &&
+    hashesDigest(list) === c.hashesDigest
+  for (const c of listedCheckpoints(input, valid)) {
+    const stored = await source.stored(c.n, 32 * (c.toSeq - c.fromSeq + 1))
+    if (fits(c, stored)) {
+      trusted.set(c.n, Buffer.from(stored!))
+      continue
+    }
+    const other = await source.other?.(c.n)
+    let seq = c.fromSeq
+    if (other !== undefined && fits(c, other)) {
+      trusted.set(c.n, Buffer.from(other))
+      if (stored !== undefined) {
+        let k = 0
+        const same = (a: Uint8Array, b: Uint8Array) =>
+          Buffer.compare(a.subarray(32 * k, 32 * k + 32), b.subarray(32 * k, 32 * k + 32)) === 0
+        while (k < other.length / 32 && same(stored, other)) k += 1
+        seq = c.fromSeq + k
+      }
+    }
+    problems.push({
+      kind: 'checkpoint-altered',
+      seq,
+      checkpoint: c.n,
+      message: `checkpoint ${c.n}: the hash list stored next to it ${stored === undefined ? 'is missing' : 'does not have the digest it signed'}`,
+    })
+  }
+  return { trusted, problems }
+}
+
 function checkEvents(
   input: ChainInput,
   valid: readonly CheckpointPayload[],
   startPrev: string,
+  lists: ReadonlyMap<number, Buffer>,
 ): AuditProblem | undefined {
   const records = input.records
   const n = records.length
@@ -378,7 +470,7 @@ function checkEvents(
     // The database gave each row's own sequence number: confirm them too.
     if (records.every((r, i) => seqOf(r) === input.startSeq + i)) return undefined
   }
-  return classify(input, linkOk, mismatch, valid)
+  return classify(input, linkOk, mismatch, valid, (c) => firstUnlike(input, c, valid, startPrev, lists))
 }
 
 /** The first checkpoint whose head or Merkle root does not match the events at its position. */
@@ -395,7 +487,41 @@ function checkpointMismatch(
     if (records[end]!.hash !== c.headHash) return c
     const leaves: string[] = []
     for (let i = start; i <= end; i++) leaves.push(records[i]!.hash)
-    if (checkpointMerkleRoot(leaves, c.v) !== c.merkleRoot) return c
+    if (checkpointMerkleRoot(leaves, merkleTreeVersion(c.v)) !== c.merkleRoot) return c
+  }
+  return undefined
+}
+
+/**
+ * The first sequence number of checkpoint `c`'s range whose event differs from what `c`
+ * signed, by its trusted hash list: whose chain hash recomputed from the stored contents
+ * (from the signed hash before the range), or whose stored hash or key columns, do not match
+ * the list. `undefined` without a trusted list, or when nothing differs.
+ */
+function firstUnlike(
+  input: ChainInput,
+  c: CheckpointPayload,
+  valid: readonly CheckpointPayload[],
+  startPrev: string,
+  lists: ReadonlyMap<number, Buffer>,
+): number | undefined {
+  const list = lists.get(c.n)
+  if (list === undefined) return undefined
+  const records = input.records
+  const start = c.fromSeq - input.startSeq
+  let prev =
+    c.fromSeq === input.startSeq
+      ? startPrev
+      : (valid.find((p) => p.toSeq === c.fromSeq - 1)?.headHash ?? records[start - 1]?.hash)
+  if (prev === undefined) return undefined
+  const signed = list.toString('hex')
+  for (let k = 0; k <= c.toSeq - c.fromSeq; k++) {
+    const r = records[start + k]
+    const hash = signed.slice(64 * k, 64 * k + 64)
+    if (r === undefined || r.columnsOk === false || r.hash !== hash) return c.fromSeq + k
+    const recomputed = chainHash(prev, r.canonical)
+    if (recomputed !== hash) return c.fromSeq + k
+    prev = recomputed
   }
   return undefined
 }
@@ -405,6 +531,7 @@ function classify(
   linkOk: Uint8Array,
   mismatch: CheckpointPayload | undefined,
   valid: readonly CheckpointPayload[],
+  locate: (c: CheckpointPayload) => number | undefined,
 ): AuditProblem | undefined {
   const records = input.records
   const seqs = records.map(seqOf)
@@ -417,8 +544,17 @@ function classify(
     if (s === e && s <= last && counts.get(s) === 1) {
       if (linkOk[i] === 0) {
         // The events before this one link, yet a signed range that begins before it does not
-        // match: stored hashes before it were rewritten too. A signed root commits to its
-        // range only as a whole, so the damage is known to begin no later than the range.
+        // match: stored hashes before it were rewritten too. A version 3 checkpoint's hash
+        // list names the first of them; a version 1 or 2 root commits to its range only as a
+        // whole, so the damage is known to begin no later than the range.
+        const located = mismatch !== undefined && mismatch.fromSeq < s ? locate(mismatch) : undefined
+        if (located !== undefined && located < s) {
+          return {
+            kind: 'event-modified',
+            seq: located,
+            message: `event ${located} differs from what signed checkpoint ${mismatch!.n} lists (the chain was rewritten from there; event ${s} does not match its hash)`,
+          }
+        }
         if (
           mismatch !== undefined &&
           mismatch.fromSeq < s &&
@@ -463,6 +599,14 @@ function classify(
     }
   }
   if (mismatch !== undefined) {
+    const located = locate(mismatch)
+    if (located !== undefined) {
+      return {
+        kind: 'event-modified',
+        seq: located,
+        message: `events link correctly, but event ${located} differs from what signed checkpoint ${mismatch.n} lists: the chain was rewritten and re-hashed from there`,
+      }
+    }
     return {
       kind: 'event-modified',
       seq: mismatch.fromSeq,
@@ -492,7 +636,10 @@ function matchesWithRelinkedTail(input: ChainInput, c: CheckpointPayload, i: num
     if (k < i) leaves.push(records[k]!.hash)
     else leaves.push((prev = chainHash(prev, records[k]!.canonical)))
   }
-  return leaves[leaves.length - 1] === c.headHash && checkpointMerkleRoot(leaves, c.v) === c.merkleRoot
+  return (
+    leaves[leaves.length - 1] === c.headHash &&
+    checkpointMerkleRoot(leaves, merkleTreeVersion(c.v)) === c.merkleRoot
+  )
 }
 
 // An event's canonical JSON starts with its first member, `action`.

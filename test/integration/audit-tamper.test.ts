@@ -40,11 +40,13 @@ for (const stack of STACKS) {
     let blobs: Awaited<ReturnType<Stack['openBlobStore']>>
     let trail: AuditTrail
     let db: Kysely<any>
+    let key: Awaited<ReturnType<typeof signingJwk>>
 
     beforeAll(async () => {
       database = await stack.openDatabase()
       blobs = await stack.openBlobStore()
-      trail = await openTrail(database, { anchors: blobs })
+      key = await signingJwk()
+      trail = await openTrail(database, { anchors: blobs, key })
       db = database.db
     })
 
@@ -280,10 +282,10 @@ for (const stack of STACKS) {
       expect(report.firstBad).toEqual(c.expect)
     })
 
-    // Rewrites that keep every link but the signed roots: a root commits to its range as a
-    // whole, so the damage is reported no later than the first rewritten event, within its range.
+    // Rewrites that keep every link but the signed roots: a version 3 checkpoint's hash list
+    // names the first rewritten event exactly.
     const rewrite = async (t: string, from: number, through: number) => {
-      let prev = String((await row(t, from - 1)).hash)
+      let prev = from === 1 ? '0'.repeat(64) : String((await row(t, from - 1)).hash)
       for (let s = from; s <= through; s++) {
         const r = await row(t, s)
         const body =
@@ -302,18 +304,94 @@ for (const stack of STACKS) {
       }
     }
     it.each([
-      ['one event re-hashed', 15],
-      ['the chain re-hashed from an event to the head', EVENTS],
-    ] as const)('reports %s no later than that event', async (name, through) => {
-      const tenant = `t-rewrite-${through}`
+      ['one event re-hashed', 15, 15],
+      ['the chain re-hashed from an event to the end of its range', 15, 20],
+      ['the chain re-hashed from an event to the head', 15, EVENTS],
+      ['the chain re-hashed from the first event of a range', 11, EVENTS],
+      ['the chain re-hashed from the last event of a range', 20, EVENTS],
+      ['the chain re-hashed from the first event', 1, EVENTS],
+    ] as const)('reports %s at that event', async (name, from, through) => {
+      const tenant = `t-rewrite-${from}-${through}`
       await Promise.all(Array.from({ length: EVENTS }, (_, i) => trail.append(event(tenant, i))))
       await trail.checkpoint(tenant, { force: true })
-      await rewrite(tenant, 15, through)
+      await rewrite(tenant, from, through)
       const report = await trail.verify({ tenantId: tenant })
       expect(report.ok, name).toBe(false)
-      expect(report.firstBad?.kind).toBe('event-modified')
-      expect(report.firstBad!.seq).toBeGreaterThanOrEqual(11)
-      expect(report.firstBad!.seq).toBeLessThanOrEqual(15)
+      expect(report.firstBad).toEqual({ kind: 'event-modified', seq: from })
+    })
+
+    // The hash list next to checkpoint 2 (events 11..20), overwritten in the database.
+    const alterList = async (t: string, f: (hashes: Buffer) => void) => {
+      const r = await db
+        .selectFrom('cw_audit_checkpoints')
+        .select('hashes')
+        .where('tenant_id', '=', t)
+        .where('n', '=', 2)
+        .executeTakeFirstOrThrow()
+      const hashes = Buffer.from(r.hashes as Uint8Array)
+      f(hashes)
+      await db
+        .updateTable('cw_audit_checkpoints')
+        .set({ hashes })
+        .where('tenant_id', '=', t)
+        .where('n', '=', 2)
+        .execute()
+    }
+    const storedHash = async (t: string, seq: number) => Buffer.from(String((await row(t, seq)).hash), 'hex')
+
+    it('reports a hash list altered in the database alone as checkpoint tampering', async () => {
+      const tenant = 't-list-altered'
+      await Promise.all(Array.from({ length: EVENTS }, (_, i) => trail.append(event(tenant, i))))
+      await trail.checkpoint(tenant, { force: true })
+      await alterList(tenant, (h) => h.fill(0xab, 32 * 4, 32 * 5)) // the entry of event 15
+      const report = await trail.verify({ tenantId: tenant })
+      expect(report.ok).toBe(false)
+      // The anchored copy has the signed digest: the altered entry is named.
+      expect(report.firstBad).toEqual({ kind: 'checkpoint-altered', seq: 15 })
+      expect(report.problems).toHaveLength(1)
+    })
+
+    it('names the rewritten event by the anchored list when the database list was rewritten to match', async () => {
+      const tenant = 't-list-rewritten'
+      await Promise.all(Array.from({ length: EVENTS }, (_, i) => trail.append(event(tenant, i))))
+      await trail.checkpoint(tenant, { force: true })
+      await rewrite(tenant, 17, EVENTS)
+      const forged = await Promise.all([17, 18, 19, 20].map((s) => storedHash(tenant, s)))
+      await alterList(tenant, (h) => forged.forEach((f, k) => f.copy(h, 32 * (6 + k))))
+      const report = await trail.verify({ tenantId: tenant })
+      expect(report.ok).toBe(false)
+      expect(report.firstBad).toEqual({ kind: 'event-modified', seq: 17 })
+      expect(report.problems.map((p) => [p.kind, p.seq])).toEqual([
+        ['event-modified', 17],
+        ['checkpoint-altered', 17],
+      ])
+      // Without the anchored copy nothing trusted locates it inside the range, and the forged
+      // list does not mislead: the range's start is reported.
+      const bare = await openTrail(database, { key })
+      try {
+        const offline = await bare.verify({ tenantId: tenant })
+        expect(offline.firstBad).toEqual({ kind: 'event-modified', seq: 11 })
+        expect(offline.problems.map((p) => [p.kind, p.seq])).toEqual([
+          ['event-modified', 11],
+          ['checkpoint-altered', 11],
+        ])
+      } finally {
+        await bare.close()
+      }
+    })
+
+    it('reports a removed hash list as checkpoint tampering', async () => {
+      const tenant = 't-list-removed'
+      await Promise.all(Array.from({ length: EVENTS }, (_, i) => trail.append(event(tenant, i))))
+      await trail.checkpoint(tenant, { force: true })
+      await db
+        .updateTable('cw_audit_checkpoints')
+        .set({ hashes: null })
+        .where('tenant_id', '=', tenant)
+        .where('n', '=', 3)
+        .execute()
+      const report = await trail.verify({ tenantId: tenant })
+      expect(report.firstBad).toEqual({ kind: 'checkpoint-altered', seq: 21 })
     })
   })
 }
@@ -490,28 +568,90 @@ describe('tamper matrix on a bundle, offline', () => {
     expect(report.firstBad).toEqual(c.expect)
   })
 
-  it('reports a chain re-hashed from an event on no later than that event', async () => {
-    const entries = new Map(clean)
-    const l = entries
+  // Events from `from` on re-hashed after `from` was changed, as lines of events.jsonl.
+  const rehashed = (from: number) => {
+    const l = clean
       .get('events.jsonl')!
       .split('\n')
       .filter((x) => x.length > 0)
-    let prev = hashAt(l[13]!)
-    for (let i = 14; i < l.length; i++) {
+    let prev = from === 1 ? '0'.repeat(64) : hashAt(l[from - 2]!)
+    for (let i = from - 1; i < l.length; i++) {
       const { event: e } = JSON.parse(l[i]!) as { event: Record<string, unknown> }
       const canonical = l[i]!.slice('{"event":'.length, l[i]!.length - ',"hash":"'.length - 66)
-      const body = i === 14 ? canonical.replace('"outcome":"success"', '"outcome":"failure"') : canonical
+      const body =
+        i === from - 1 ? canonical.replace('"outcome":"success"', '"outcome":"failure"') : canonical
       expect(JSON.parse(canonical)).toEqual(e)
       prev = chainHash(prev, body)
       l[i] = `{"event":${body},"hash":"${prev}"}`
     }
-    entries.set('events.jsonl', l.join('\n') + '\n')
-    const file = join(dir, 'rehashed.zip')
+    return l
+  }
+  const verifyEntries = async (name: string, entries: Map<string, string>) => {
+    const file = join(dir, `${name}.zip`)
     await writeZip(file, entries)
-    const report = await verifyBundle(file, { jwks })
-    expect(report.ok).toBe(false)
-    expect(report.firstBad?.kind).toBe('event-modified')
-    expect(report.firstBad!.seq).toBeGreaterThanOrEqual(11)
-    expect(report.firstBad!.seq).toBeLessThanOrEqual(15)
+    return verifyBundle(file, { jwks })
+  }
+
+  it.each([1, 11, 15, 20, 30])(
+    'names the first event of a chain re-hashed from event %i on',
+    async (from) => {
+      const entries = new Map(clean)
+      entries.set('events.jsonl', rehashed(from).join('\n') + '\n')
+      const report = await verifyEntries(`rehashed-${from}`, entries)
+      expect(report.ok).toBe(false)
+      expect(report.firstBad).toEqual({ kind: 'event-modified', seq: from })
+    },
+  )
+
+  // checkpoint-hashes.jsonl: one line per checkpoint here (10 hashes each), in order.
+  const listLines = () =>
+    clean
+      .get('checkpoint-hashes.jsonl')!
+      .split('\n')
+      .filter((x) => x.length > 0)
+
+  it('holds the hash lists of its version 3 checkpoints', () => {
+    expect(listLines().map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([1, 2, 3])
+  })
+
+  it('reports an altered hash list, and is not misled by it', async () => {
+    const events = rehashed(15)
+    const forged = events.slice(14, 20).map(hashAt).join('')
+    const lines = listLines()
+    const line = JSON.parse(lines[1]!) as { hashes: string; n: number }
+    lines[1] = JSON.stringify({ hashes: line.hashes.slice(0, 64 * 4) + forged, n: line.n })
+    const entries = new Map(clean)
+    entries.set('checkpoint-hashes.jsonl', lines.join('\n') + '\n')
+    const listOnly = await verifyEntries('list-altered', entries)
+    expect(listOnly.firstBad).toEqual({ kind: 'checkpoint-altered', seq: 11 })
+    entries.set('events.jsonl', events.join('\n') + '\n')
+    const both = await verifyEntries('list-and-events-altered', entries)
+    // No trusted copy locates it inside the range: the range start is reported, not a seq
+    // the forged list would give.
+    expect(both.firstBad).toEqual({ kind: 'event-modified', seq: 11 })
+    expect(both.problems.map((p) => [p.kind, p.seq])).toEqual([
+      ['event-modified', 11],
+      ['checkpoint-altered', 11],
+    ])
+  })
+
+  it('reports a missing hash list', async () => {
+    const entries = new Map(clean)
+    entries.set('checkpoint-hashes.jsonl', listLines().slice(0, 2).join('\n') + '\n')
+    expect((await verifyEntries('list-missing', entries)).firstBad).toEqual({
+      kind: 'checkpoint-altered',
+      seq: 21,
+    })
+  })
+
+  it.each([
+    ['not hex', '{"hashes":"xyz","n":1}\n'],
+    ['longer than a bundle line may be', `{"hashes":"${'ab'.repeat(40_000)}","n":1}\n`],
+  ])('refuses a hash list line %s', async (name, text) => {
+    const entries = new Map(clean)
+    entries.set('checkpoint-hashes.jsonl', text)
+    await expect(verifyEntries(`list-${name.replace(/ /g, '-')}`, entries)).rejects.toMatchObject({
+      code: 'ERR_AUDIT_BUNDLE_INVALID',
+    })
   })
 })

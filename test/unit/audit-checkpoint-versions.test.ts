@@ -1,16 +1,29 @@
 /**
  * Checkpoint and Merkle tree versions: version 2 trees (leaves of up to 16 chain hashes)
- * against a reference, and version 1 checkpoints and proofs (a leaf per chain hash), which
- * older trails and bundles carry, still verifying beside version 2 ones.
+ * against a reference; version 3 checkpoints (a version 2 tree and the signed digest of the
+ * range's hash list); and version 1 and 2 checkpoints and proofs, which older trails and
+ * bundles carry, still verifying beside version 3 ones.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { exportJWK, generateKeyPair } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { chainHash, GENESIS_HASH } from '../../src/audit/audit-chain.js'
-import { jwsSignature, type CheckpointPayload } from '../../src/audit/audit-checkpoint.js'
+import {
+  hashesDigest,
+  jwsSignature,
+  merkleTreeVersion,
+  packHashes,
+  type CheckpointPayload,
+  type CheckpointVersion,
+} from '../../src/audit/audit-checkpoint.js'
 import { AuditKeys } from '../../src/audit/audit-keys.js'
 import { verifyInclusionProof, type InclusionProof } from '../../src/audit/audit-proof.js'
-import { verifyChain, verifyChainPaged, type ChainRecord } from '../../src/audit/audit-verifier.js'
+import {
+  verifyChain,
+  verifyChainPaged,
+  type ChainRecord,
+  type HashListSource,
+} from '../../src/audit/audit-verifier.js'
 import { canonicalEvent, canonicalJson } from '../../src/audit/canonical-json.js'
 import {
   checkpointMerkleRoot,
@@ -51,7 +64,7 @@ describe('Merkle tree version 2', () => {
   })
 })
 
-describe('checkpoints of both versions', () => {
+describe('checkpoints of all three versions', () => {
   const tenantId = 'acme'
   let keys: AuditKeys
   const records: ChainRecord[] = []
@@ -81,7 +94,9 @@ describe('checkpoints of both versions', () => {
   })
 
   /** Signs checkpoints over `ranges`, each in the version given, linked as the checkpointer links them. */
-  async function sign(ranges: [from: number, to: number, v: 1 | 2, root?: string][]): Promise<string[]> {
+  async function sign(
+    ranges: [from: number, to: number, v: CheckpointVersion, root?: string][],
+  ): Promise<string[]> {
     const out: string[] = []
     let prevSignature: string | null = null
     for (const [i, [fromSeq, toSeq, v, root]] of ranges.entries()) {
@@ -93,7 +108,8 @@ describe('checkpoints of both versions', () => {
         fromSeq,
         toSeq,
         headHash: hashes[hashes.length - 1]!,
-        merkleRoot: root ?? checkpointMerkleRoot(hashes, v),
+        merkleRoot: root ?? checkpointMerkleRoot(hashes, merkleTreeVersion(v)),
+        ...(v === 3 ? { hashesDigest: hashesDigest(packHashes(hashes)) } : {}),
         prevSignature,
         issuedAt: '2026-01-02T00:00:00.000Z',
       }
@@ -104,18 +120,27 @@ describe('checkpoints of both versions', () => {
     return out
   }
 
-  const verify = async (jws: string[]) =>
+  // The hash lists of version 3 checkpoints, as they were signed, by checkpoint number.
+  const listsOf = (ranges: Record<number, [from: number, to: number]>): HashListSource => ({
+    stored: async (n) => {
+      const r = ranges[n]
+      return r === undefined ? undefined : packHashes(records.slice(r[0] - 1, r[1]).map((x) => x.hash))
+    },
+  })
+
+  const verify = async (jws: string[], hashLists?: HashListSource, list: ChainRecord[] = records) =>
     verifyChain({
       tenantId,
       source: 'bundle',
       jwks: keys.jwks(),
       checkpoints: jws.map((j) => ({ jws: j })),
-      records,
+      records: list,
       startSeq: 1,
       expectedLastSeq: records.length,
-      expectedHeadHash: records[records.length - 1]!.hash,
+      expectedHeadHash: list[list.length - 1]!.hash,
       expectedLastCheckpoint: jws.length,
       purgedThroughSeq: 0,
+      ...(hashLists === undefined ? {} : { hashLists }),
     })
 
   it('a trail with version 1 checkpoints followed by version 2 ones verifies', async () => {
@@ -129,6 +154,62 @@ describe('checkpoints of both versions', () => {
     )
     expect(report.problems).toEqual([])
     expect(report.signedThroughSeq).toBe(90)
+  })
+
+  it('a trail with version 1, 2 and 3 checkpoints verifies', async () => {
+    const report = await verify(
+      await sign([
+        [1, 30, 1],
+        [31, 47, 2],
+        [48, 80, 3],
+        [81, 90, 3],
+      ]),
+      listsOf({ 3: [48, 80], 4: [81, 90] }),
+    )
+    expect(report.problems).toEqual([])
+    expect(report.signedThroughSeq).toBe(90)
+  })
+
+  it('a version 3 checkpoint must sign a digest, and older ones must not', async () => {
+    const [jws] = await sign([[1, 30, 2]])
+    const forge = async (v: number, digest: string | undefined) => {
+      const p = JSON.parse(Buffer.from(jws!.split('.')[1]!, 'base64url').toString()) as Record<
+        string,
+        unknown
+      >
+      return keys.sign('cw-audit-checkpoint', canonicalJson({ ...p, v, hashesDigest: digest }))
+    }
+    for (const [v, digest] of [
+      [3, undefined],
+      [3, 'not hex'],
+      [2, 'a'.repeat(64)],
+    ] as const) {
+      const report = await verify([await forge(v, digest)])
+      expect(report.firstBad).toEqual({ seq: 1, kind: 'checkpoint-altered' })
+    }
+  })
+
+  it('a chain re-hashed inside a signed range is named at its first changed event in version 3 only', async () => {
+    // Event 60 changed, and every hash from it on recomputed.
+    const rewritten = records.map((r) => ({ ...r }))
+    let prev = rewritten[58]!.hash
+    for (let i = 59; i < rewritten.length; i++) {
+      const canonical = i === 59 ? rewritten[i]!.canonical.replace('u-1', 'u-9') : rewritten[i]!.canonical
+      prev = chainHash(prev, canonical)
+      rewritten[i] = { canonical, hash: prev }
+    }
+    const ranges: [number, number, CheckpointVersion][] = [
+      [1, 47, 2],
+      [48, 80, 3],
+      [81, 90, 3],
+    ]
+    const v3 = await sign([...ranges])
+    const lists = listsOf({ 2: [48, 80], 3: [81, 90] })
+    expect((await verify(v3, lists, rewritten)).firstBad).toEqual({ seq: 60, kind: 'event-modified' })
+    // Without the lists, or with a version 2 checkpoint there, only the range is known.
+    expect((await verify(v3, undefined, rewritten)).firstBad).toEqual({ seq: 48, kind: 'event-modified' })
+    const v2 = await sign(ranges.map(([f, t]) => [f, t, 2] as [number, number, 2]))
+    expect((await verify(v2, lists, rewritten)).firstBad).toEqual({ seq: 48, kind: 'event-modified' })
   })
 
   it('a root of the other version, validly signed, is found at its checkpoint', async () => {
@@ -186,10 +267,14 @@ describe('checkpoints of both versions', () => {
     }
   })
 
-  it('inclusion proofs of both versions verify, each only against its own version', async () => {
+  it('inclusion proofs of all versions verify, each only against its own version', async () => {
     const [v1, v2] = await sign([
       [1, 40, 1],
       [41, 90, 2],
+    ])
+    const [, v3] = await sign([
+      [1, 40, 1],
+      [41, 90, 3],
     ])
     const jwks = keys.jwks()
     const hashes1 = records.slice(0, 40).map((r) => r.hash)
@@ -224,6 +309,11 @@ describe('checkpoints of both versions', () => {
       checkpoint: v2!,
     }
     expect(await verifyInclusionProof(proof2, jwks)).toMatchObject({ valid: true, seq: 89, checkpoint: 2 })
+    // Version 3 keeps version 2's tree: the same proof, named version 3, against a version 3 checkpoint.
+    const proof3: InclusionProof = { ...proof2, v: 3, checkpoint: v3! }
+    expect(await verifyInclusionProof(proof3, jwks)).toMatchObject({ valid: true, seq: 89, checkpoint: 2 })
+    expect(await verifyInclusionProof({ ...proof3, v: 2 }, jwks)).toMatchObject({ valid: false })
+    expect(await verifyInclusionProof({ ...proof2, v: 3 }, jwks)).toMatchObject({ valid: false })
 
     const bad = (p: InclusionProof) => verifyInclusionProof(p, jwks).then((r) => r.valid)
     expect(await bad({ ...proof2, v: 1 })).toBe(false)

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely'
 import type { SqlDialect } from '../database.js'
-import { checkIn, createIndexIfAbsent } from './schema-helpers.js'
+import { addColumnIfAbsent, checkIn, createIndexIfAbsent } from './schema-helpers.js'
 
 // Closed sets as they were when this migration was written. A migration is frozen: if the
 // sets in the code change, a new migration changes the constraints (a test compares them).
@@ -265,6 +265,21 @@ export function coreMigrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('version', 'bigint', (c) => c.notNull())
           .addPrimaryKeyConstraint('cw_list_versions_pk', ['tenant_id', 'list'])
           .execute()
+      },
+    },
+    '0006_checkpoint_hashes': {
+      async up(db: Kysely<any>) {
+        // The chain hashes of a version 3 checkpoint's range, 32 bytes each in sequence order,
+        // whose digest the checkpoint signs: verification reads them to name the first event
+        // of a rewritten range. Null for version 1 and 2 checkpoints. A range holds at most
+        // 100,000 events (3.2 MB); longblob leaves room beyond MariaDB's 64 KiB blob.
+        await addColumnIfAbsent(
+          db,
+          dialect,
+          'cw_audit_checkpoints',
+          'hashes',
+          dialect === 'mysql' ? sql`longblob` : 'blob',
+        )
       },
     },
   }

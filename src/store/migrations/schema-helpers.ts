@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type AlterTableBuilder, type Kysely } from 'kysely'
 import type { SqlDialect } from '../database.js'
 
 /** Creates an index unless one of that name exists on the table. */
@@ -37,6 +37,26 @@ export async function createIndexIfAbsent(
     .columns([...columns])
   if (options.unique === true) index = index.unique()
   await index.execute()
+}
+
+/** Adds a nullable column unless the table has one of that name (MySQL DDL is not transactional). */
+export async function addColumnIfAbsent(
+  db: Kysely<any>,
+  dialect: SqlDialect,
+  table: string,
+  column: string,
+  type: Parameters<AlterTableBuilder['addColumn']>[1],
+): Promise<void> {
+  const existing =
+    dialect === 'mysql'
+      ? await sql<{ n: number }>`
+          select count(*) as n from information_schema.columns
+          where table_schema = database() and table_name = ${table} and column_name = ${column}`.execute(db)
+      : await sql<{
+          n: number
+        }>`select count(*) as n from pragma_table_info(${table}) where name = ${column}`.execute(db)
+  if (Number(existing.rows[0]?.n ?? 0) > 0) return
+  await db.schema.alterTable(table).addColumn(column, type).execute()
 }
 
 /**
