@@ -879,24 +879,30 @@ function qualifiedBy(node: Node, ref: TableRef, unqualifiedAllowed: boolean): bo
  */
 function assertPlainTree(value: unknown): void {
   if (value === null || typeof value !== 'object') return
-  const list = Array.isArray(value)
-  if (!list && typeof (value as { kind?: unknown }).kind !== 'string') return
-  if (types.isProxy(value) || Object.getPrototypeOf(value) !== (list ? Array.prototype : Object.prototype)) {
-    throw new TenantScopeViolation('(query)', 'an operation node that is not plain data cannot be checked')
-  }
-  const descriptors = Object.getOwnPropertyDescriptors(value)
-  for (const key in descriptors) {
-    const d = descriptors[key]!
+  if (Array.isArray(value)) {
+    if (types.isProxy(value) || Object.getPrototypeOf(value) !== Array.prototype) refuseNode('a list')
     // The compiler reads a list by index only (a template's strings also carry `raw`).
-    if (list && !/^(?:0|[1-9][0-9]*)$/.test(key)) continue
-    if (d.get !== undefined || d.set !== undefined || !d.enumerable) {
-      throw new TenantScopeViolation(
-        '(query)',
-        `an operation node whose '${key}' is an accessor or hidden cannot be checked`,
-      )
+    for (let i = 0; i < value.length; i++) {
+      const d = Object.getOwnPropertyDescriptor(value, i)
+      if (d === undefined || d.get !== undefined || d.set !== undefined) refuseNode(`item ${i}`)
+      assertPlainTree(d.value)
     }
+    return
+  }
+  if (typeof (value as { kind?: unknown }).kind !== 'string') return
+  if (types.isProxy(value) || Object.getPrototypeOf(value) !== Object.prototype) refuseNode('a node')
+  for (const key of Object.getOwnPropertyNames(value)) {
+    const d = Object.getOwnPropertyDescriptor(value, key)!
+    if (d.get !== undefined || d.set !== undefined || !d.enumerable) refuseNode(`'${key}'`)
     assertPlainTree(d.value)
   }
+}
+
+function refuseNode(what: string): never {
+  throw new TenantScopeViolation(
+    '(query)',
+    `an operation node with ${what} that is not plain data (a proxy, an accessor, a hidden property) cannot be checked`,
+  )
 }
 
 /** Child nodes of an operation node with the property holding them, for the recursive walks. */
