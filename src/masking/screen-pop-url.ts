@@ -134,12 +134,12 @@ export class ScreenPopTemplate {
         params.push(pair)
       }
     }
-    // The parts an agent receives besides `mobile`, as digits, computed once per URL.
-    this.#digits = digitsIn(
-      [this.#url.hostname, this.#url.pathname, this.#route, this.#url.search, ...params]
-        .map(decodeFully)
-        .join(' '),
-    )
+    // Everything an agent receives besides `mobile` (scheme, host, port, path, query, hash
+    // route, other parameters), as digits, computed once per URL: the whole URL with only the
+    // `mobile` pairs taken out, so that no part of it is left unchecked.
+    const query = params.length === 0 ? '' : `?${params.join('&')}`
+    const rest = hashAt === -1 ? base : `${base}#${this.#route}${query}`
+    this.#digits = digitsIn(decodeFully(rest))
     if (mobileAt !== -1) {
       const before = params.slice(0, mobileAt).map((p) => `${p}&`)
       const after = params.slice(mobileAt).map((p) => `&${p}`)
@@ -154,8 +154,8 @@ export class ScreenPopTemplate {
   }
 
   /**
-   * True when the URL outside `mobile` (host, path, query, hash route, other hash
-   * parameters; percent-decoded, NFKC, every script's digits read as ASCII, whatever lies
+   * True when the URL outside `mobile` (the whole URL with only its `mobile` parameters
+   * taken out: host, port, path, query, hash route, other hash parameters; percent-decoded, NFKC, every script's digits read as ASCII, whatever lies
    * between digits dropped) holds more than {@link SCREEN_POP_MAX_SHARED_DIGITS} consecutive
    * digits of `number` (ASCII digits, such as a national number). So the number is found
    * with or without a prefix, split by separators or across parameters, written in
@@ -173,16 +173,21 @@ export class ScreenPopTemplate {
  */
 export const SCREEN_POP_MAX_SHARED_DIGITS = 6
 
-/** Percent-decodes until nothing changes (a value encoded twice is still read), at most a few times. */
+/** How many times a value may be percent-encoded over and over and still be read. */
+const MAX_DECODE_PASSES = 16
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g
+
+/**
+ * Percent-decodes until nothing changes (a value encoded again and again is still read).
+ * Each run of escapes is decoded on its own, bytes that are not UTF-8 becoming U+FFFD, so
+ * one malformed escape cannot keep the rest of the URL from being read.
+ */
 function decodeFully(text: string): string {
   let current = text
-  for (let i = 0; i < 4 && current.includes('%'); i += 1) {
-    let next: string
-    try {
-      next = decodeURIComponent(current)
-    } catch {
-      return current
-    }
+  for (let i = 0; i < MAX_DECODE_PASSES && current.includes('%'); i += 1) {
+    const next = current.replace(PERCENT_RUN, (run) =>
+      Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'),
+    )
     if (next === current) break
     current = next
   }

@@ -258,6 +258,21 @@ describe('agentView() middleware', () => {
     ['credentials', `https://user:pw@crm.example.com/#?mobile=${NSN}`],
     ['the number elsewhere', `https://crm.example.com/customer/${NSN}#?mobile=${NSN}`],
     ['the number in another parameter', `https://crm.example.com/#?mobile=${NSN}&nickName=0086${NSN}`],
+    [
+      'the number in the port and path',
+      `https://crm.example.com:${NSN.slice(0, 5)}/${NSN.slice(5)}#?mobile=x`,
+    ],
+    ['the number in the query', `https://crm.example.com/?c=${NSN.slice(1)}#?mobile=${NSN}`],
+    ['the number in the hash route', `https://crm.example.com/#/c/${NSN}?mobile=${NSN}`],
+    [
+      'the number after a malformed escape',
+      `https://crm.example.com/#?mobile=x&b=%E0${[...NSN].map((d) => `%3${d}`).join('')}`,
+    ],
+    [
+      'the number encoded five times',
+      `https://crm.example.com/#?mobile=x&c=${[...NSN].map((d) => `%2525252525${(0x30 + Number(d)).toString(16)}`).join('')}`,
+    ],
+    ['the number after a second mobile-like name', `https://crm.example.com/#?mobile=x&Mobile=${NSN}`],
   ])('refuses a screen pop with %s, removing it from the event', async (_name, url) => {
     const { chain } = setup('mask')
     const event = agentEvent({ screenPopUrl: url })
