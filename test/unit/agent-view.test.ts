@@ -353,6 +353,50 @@ describe('agentView() middleware', () => {
     )
   })
 
+  const inScript = (first: number) => (text: string) =>
+    [...text].map((d) => String.fromCodePoint(first + Number(d))).join('')
+  const fromTable = (table: string) => (text: string) => [...text].map((d) => [...table][Number(d)]).join('')
+  const readableNotations = [
+    ['dingbat negative circled digits', fromTable('⓿❶❷❸❹❺❻❼❽❾')],
+    ['dingbat circled sans-serif digits', fromTable('🄋➀➁➂➃➄➅➆➇➈')],
+    ['double circled digits', fromTable('⓿⓵⓶⓷⓸⓹⓺⓻⓼⓽')],
+    ['circled digits', fromTable('⓪①②③④⑤⑥⑦⑧⑨')],
+    ['mathematical digits', inScript(0x1d7ce)],
+    ['superscript digits', fromTable('⁰¹²³⁴⁵⁶⁷⁸⁹')],
+    ['Chinese numerals', fromTable('〇一二三四五六七八九')],
+    ['Chinese financial numerals', fromTable('零壹贰叁肆伍陆柒捌玖')],
+    ['traditional financial numerals', fromTable('零壹貳參肆伍陸柒捌玖')],
+    ['decimal HTML entities', (t: string) => [...t].map((d) => `&#${d.charCodeAt(0)};`).join('')],
+    ['hex HTML entities', (t: string) => [...t].map((d) => `&#x${d.charCodeAt(0).toString(16)}`).join('')],
+    ['\\u escapes', (t: string) => [...t].map((d) => `\\u003${d}`).join('')],
+    ['%u escapes', (t: string) => [...t].map((d) => `%u003${d}`).join('')],
+    ['the number reversed', (t: string) => [...t].reverse().join('')],
+  ] as const
+  it.each(
+    readableNotations.flatMap(([name, write]) => [
+      [name, 'raw', write(NSN)],
+      [name, 'percent-encoded', encodeURIComponent(write(NSN))],
+    ]),
+  )('refuses a screen pop carrying the number as %s (%s)', async (_name, _how, carried) => {
+    const { chain } = setup('mask')
+    const event = agentEvent({ screenPopUrl: `https://crm.example.com/#?mobile=${NSN}&nickName=${carried}` })
+    const decision = await chain.run(event)
+    expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
+    expect(event.screenPopUrl).toBeUndefined()
+  })
+
+  it.each([
+    ['Devanagari', 0x0966],
+    ['Thai', 0x0e50],
+    ['Arabic-Indic', 0x0660],
+  ])('refuses a screen pop whose IDN host is the number in %s digits', async (_script, first) => {
+    const { chain } = setup('mask')
+    const host = `${inScript(first)(NSN)}.example.com`
+    expect(new URL(`https://${host}/`).hostname).toMatch(/^xn--/)
+    const decision = await chain.run(agentEvent({ screenPopUrl: `https://${host}/#?mobile=${NSN}` }))
+    expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
+  })
+
   it('accepts a screen pop whose other parameters only share a few digits with the number', async () => {
     const { chain } = setup('mask')
     const event = agentEvent({

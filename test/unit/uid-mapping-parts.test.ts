@@ -193,6 +193,25 @@ describe('digit folding', () => {
     }
   })
 
+  it.each([
+    ['dingbat negative circled', '❶❷❸❹❺❻❼❽❾', '123456789'],
+    ['dingbat circled sans-serif', '🄋➀➁➂➃➄➅➆➇➈', '0123456789'],
+    ['dingbat negative circled sans-serif', '🄌➊➋➌➍➎➏➐➑➒', '0123456789'],
+    ['double circled and negative circled zero', '⓿⓵⓶⓷⓸⓹⓺⓻⓼⓽', '0123456789'],
+    ['Ethiopic', '፩፪፫፬፭፮፯፰፱', '123456789'],
+    ['Hangzhou', '〇〡〢〣〤〥〦〧〨〩', '0123456789'],
+    ['Chinese', '〇一二三四五六七八九', '0123456789'],
+    ['Chinese financial', '零壹贰叁肆伍陆柒捌玖', '0123456789'],
+    ['traditional financial', '零壹貳參肆伍陸柒捌玖', '0123456789'],
+  ])('reads %s digits that NFKC leaves alone as ASCII digits', (_name, written, digits) => {
+    expect(foldDigits(written)).toBe(digits)
+  })
+
+  it('leaves circled forms of ten and above as no single digit', () => {
+    // The ten of each dingbat range, and negative circled eleven to twenty.
+    for (const ten of ['❿', '➉', '➓', '⓾', '⓫', '⓴']) expect(foldDigits(ten)).toBe(ten)
+  })
+
   it('finds five shared consecutive digits however the value is written, and not fewer', () => {
     expect(sharesDigitRun('１３９８８', '13988888888', 5)).toBe(true)
     expect(sharesDigitRun('u-٣٩٨٨٨', '13988888888', 5)).toBe(true)
