@@ -223,6 +223,7 @@ describe('digit folding', () => {
 })
 
 describe('UID values', () => {
+  const cn = (nationalNumber: string) => ({ nationalNumber, region: 'CN' })
   it('refuses any UID carrying five consecutive digits of the number, in any script', () => {
     const scripts = [0x30, 0xff10, 0x0660, 0x06f0, 0x0966, 0x1d7ce]
     fc.assert(
@@ -234,7 +235,7 @@ describe('UID values', () => {
         fc.stringMatching(/^[a-z]{0,4}$/),
         (nsn, at, zero, before, after) => {
           const run = [...nsn.slice(at, at + 5)].map((d) => String.fromCodePoint(zero + Number(d))).join('')
-          expect(uidValueProblem(`${before}${run}${after}`, nsn)).toBeDefined()
+          expect(uidValueProblem(`${before}${run}${after}`, cn(nsn))).toBeDefined()
         },
       ),
     )
@@ -243,9 +244,40 @@ describe('UID values', () => {
   it('accepts a UID of the allowed form sharing at most four consecutive digits', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^1[3-9]\d{9}$/), fc.nat(7), (nsn, at) => {
-        expect(uidValueProblem(`u-${nsn.slice(at, at + 4)}x`, nsn)).toBeUndefined()
+        expect(uidValueProblem(`u-${nsn.slice(at, at + 4)}x`, cn(nsn))).toBeUndefined()
       }),
     )
-    expect(uidValueProblem('139abcdefg', '13988888888')).toBeUndefined()
+    expect(uidValueProblem('139abcdefg', cn('13988888888'))).toBeUndefined()
   })
+
+  const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']
+  const spell = (digits: string, join: string, word: (w: string) => string = (w) => w) =>
+    [...digits].map((d) => word(words[Number(d)] as string)).join(join)
+  it.each([
+    ['reversed', (n: string) => [...n].reverse().join('')],
+    ['reversed, five digits of it', (n: string) => `u-${[...n.slice(2, 7)].reverse().join('')}`],
+    ['spelled out, run together', (n: string) => spell(n, '').slice(0, 64)],
+    ['spelled out in capitals, separated', (n: string) => spell(n.slice(0, 6), '-', (w) => w.toUpperCase())],
+    [
+      'spelled out, capitalised, with dots',
+      (n: string) => spell(n.slice(3, 9), '.', (w) => w[0]!.toUpperCase() + w.slice(1)),
+    ],
+    ['spelled out, mixed with digits', (n: string) => `${n.slice(0, 2)}${spell(n.slice(2, 5), '')}`],
+    ['spelled out, overlapping words', () => 'eightwonetwoeight'],
+    ['another valid mobile number', () => '13800000001'],
+    ['another valid mobile number in 00 form', () => '008613800000001'],
+    ['another valid number in E.164 without +', () => '12015550123'],
+    ['another valid mobile number with separators', () => '138-0000-0001'],
+    ['a valid landline number', () => '02012345678'],
+  ])('refuses a UID carrying a number readably: %s', (_name, uid) => {
+    const nsn = '18212828282'
+    expect(uidValueProblem(uid(nsn), cn(nsn))).toBeDefined()
+  })
+
+  it.each(['139abcdefg', 'u-10023', '10023', 'order-2026-0042', 'x9f3a7c2', 'network-bone', '12345678'])(
+    'accepts the opaque UID %s',
+    (uid) => {
+      expect(uidValueProblem(uid, cn('13988888888'))).toBeUndefined()
+    },
+  )
 })
