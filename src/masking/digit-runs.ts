@@ -15,6 +15,24 @@ const DECIMAL_DIGIT = /\p{Nd}/u
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 
 /**
+ * Chinese numerals, simplified and traditional, and the financial (banker's) forms, with
+ * their values. Also ordinary words in running text (`一直`, "all along").
+ */
+const CHINESE_NUMERALS: ReadonlyMap<string, string> = new Map([
+  // 幺 is how 1 is read out in a phone number.
+  ...[...'〇零'].map((c) => [c, '0'] as const),
+  ...[...'一壹弌幺'].map((c) => [c, '1'] as const),
+  ...[...'二贰貳弍'].map((c) => [c, '2'] as const),
+  ...[...'三叁參叄弎'].map((c) => [c, '3'] as const),
+  ...[...'四肆'].map((c) => [c, '4'] as const),
+  ...[...'五伍'].map((c) => [c, '5'] as const),
+  ...[...'六陆陸'].map((c) => [c, '6'] as const),
+  ...[...'七柒'].map((c) => [c, '7'] as const),
+  ...[...'八捌'].map((c) => [c, '8'] as const),
+  ...[...'九玖'].map((c) => [c, '9'] as const),
+])
+
+/**
  * Characters that read as one digit but that NFKC leaves alone and that are not decimal
  * digits (`\p{Nd}`), each with its value. Circled forms of 10 and above are not one digit
  * and are left out (NFKC writes the ones it folds, `⑩`, as `10`).
@@ -29,18 +47,7 @@ const DIGIT_LIKE: ReadonlyMap<string, string> = new Map([
   ['\u{1f10c}', '0'], // 🄌 dingbat negative circled sans-serif 0
   ...digitRange(0x1369, 1, 9), // ፩-፱ Ethiopic 1-9 (no zero; U+1372 on are tens)
   ...digitRange(0x3021, 1, 9), // 〡-〩 Hangzhou numerals 1-9
-  // Chinese numerals, simplified and traditional, and the financial (banker's) forms;
-  // 幺 is how 1 is read out in a phone number.
-  ...[...'〇零'].map((c) => [c, '0'] as const),
-  ...[...'一壹弌幺'].map((c) => [c, '1'] as const),
-  ...[...'二贰貳弍'].map((c) => [c, '2'] as const),
-  ...[...'三叁參叄弎'].map((c) => [c, '3'] as const),
-  ...[...'四肆'].map((c) => [c, '4'] as const),
-  ...[...'五伍'].map((c) => [c, '5'] as const),
-  ...[...'六陆陸'].map((c) => [c, '6'] as const),
-  ...[...'七柒'].map((c) => [c, '7'] as const),
-  ...[...'八捌'].map((c) => [c, '8'] as const),
-  ...[...'九玖'].map((c) => [c, '9'] as const),
+  ...CHINESE_NUMERALS,
 ])
 
 /** `[char, value]` for the code points from `first`, valued `from` to `to`. */
@@ -97,6 +104,21 @@ export function foldDigits(text: string): string {
 function foldOne(char: string): string {
   if (char >= '0' && char <= '9') return char
   return DIGIT_LIKE.get(char) ?? digitValue(char)
+}
+
+/**
+ * The ASCII digit one character reads as in {@link foldDigits} (`'٣'`, `'𝟑'`, `'³'`, `'❸'`,
+ * `'三'` all read `'3'`), or `undefined` when it is not one digit (`'⑩'`, `'x'`).
+ */
+export function digitOf(char: string): string | undefined {
+  if (char >= '0' && char <= '9') return char
+  const folded = foldDigits(char)
+  return folded.length === 1 && folded >= '0' && folded <= '9' ? folded : undefined
+}
+
+/** True for a Chinese numeral (`一`, `叁`, `〇`): a digit in a phone number, a word elsewhere. */
+export function isChineseNumeral(char: string): boolean {
+  return CHINESE_NUMERALS.has(char)
 }
 
 /** The ASCII digits of `text` after {@link foldDigits}, in order, everything else dropped. */
