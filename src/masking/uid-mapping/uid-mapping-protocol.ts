@@ -133,7 +133,8 @@ export function uidValueProblem(
   const national = number.nationalNumber
   const reversed = [...national].reverse().join('')
   const run = UID_MAX_SHARED_DIGITS + 1
-  for (const digits of [digitsIn(uid), spelledDigits(uid)]) {
+  const readings = DIGIT_WORD.test(uid) ? [digitsIn(uid), spelledDigits(uid)] : [digitsIn(uid)]
+  for (const digits of readings) {
     if (digitsShareRun(digits, national, run) || digitsShareRun(digits, reversed, run)) {
       return 'carries digits of the number it stands for'
     }
@@ -144,6 +145,8 @@ export function uidValueProblem(
 
 /** English digit words, by value. */
 const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] as const
+/** Any of {@link DIGIT_WORDS}: most UIDs hold none, and are not read letter by letter. */
+const DIGIT_WORD = new RegExp(DIGIT_WORDS.join('|'), 'i')
 
 /**
  * The digits of `text` with English digit words read as digits too, in order. Words are
