@@ -8,7 +8,7 @@
  */
 import { CallwardenError } from '../errors.js'
 import { TENANT_ID_PATTERN } from '../lib/tenant-id.js'
-import { redactPhoneNumbers } from '../masking/index.js'
+import { REDACTION_TOKENS, redactPhoneNumbers } from '../masking/index.js'
 import {
   AUDIT_ACTIONS,
   AUDIT_ACTION_PATTERN,
@@ -136,14 +136,16 @@ export function prepareAuditEvent(input: AuditEventInput, redact: ReadonlySet<st
 
 /**
  * A copy of `value` with every member named in `fields` replaced by `[REDACTED]`, and the
- * phone numbers in every string (member names too) replaced by `[PHONE]`, at any depth.
- * Timestamps, ids, amounts and other digit runs are kept. Plain data only; anything else is
+ * phone numbers in every string (member names too) replaced by `[PHONE]`, at any depth. A
+ * JSON number whose digits are a phone number (`{ "asNumber": 13912345678 }`) becomes the
+ * string `[PHONE]`. Timestamps, ids, amounts and other digit runs are kept. Plain data only; anything else is
  * left for canonical JSON to refuse.
  *
  * @internal
  */
 export function redactValue(value: unknown, fields: ReadonlySet<string>, depth = 0): unknown {
   if (typeof value === 'string') return redactPhoneNumbers(value)
+  if (typeof value === 'number' && Number.isInteger(value)) return redactNumber(value)
   if (value === null || typeof value !== 'object' || depth > 32) return value
   if (Array.isArray(value)) return value.map((item) => redactValue(item, fields, depth + 1))
   const proto: unknown = Object.getPrototypeOf(value)
@@ -154,4 +156,10 @@ export function redactValue(value: unknown, fields: ReadonlySet<string>, depth =
       fields.has(key) && member !== undefined ? REDACTED : redactValue(member, fields, depth + 1)
   }
   return out
+}
+
+/** `value`, or the string `[PHONE]` when its digits, read as text, are a phone number. */
+function redactNumber(value: number): number | string {
+  const digits = String(value)
+  return redactPhoneNumbers(digits) === digits ? value : REDACTION_TOKENS.phone
 }

@@ -227,7 +227,7 @@ export class NumberProtector {
         const uids = await client.phoneToUid([parsed.e164])
         const uid = uids.get(parsed.e164)
         // The client may be the host's own: what reaches the agent is checked here too.
-        const problem = uidValueProblem(uid, parsed.nationalNumber)
+        const problem = uidValueProblem(uid, parsed)
         if (problem !== undefined) {
           throw new UidUnresolved('PhoneToUID', 'invalid_response', `the UID returned is refused: ${problem}`)
         }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { domainToUnicode } from 'node:url'
 import { CallwardenError } from '../errors.js'
 import { digitsIn, digitsShareRun } from './digit-runs.js'
 
@@ -134,12 +135,14 @@ export class ScreenPopTemplate {
         params.push(pair)
       }
     }
-    // The parts an agent receives besides `mobile`, as digits, computed once per URL.
-    this.#digits = digitsIn(
-      [this.#url.hostname, this.#url.pathname, this.#route, this.#url.search, ...params]
-        .map(decodeFully)
-        .join(' '),
-    )
+    // Everything an agent receives besides `mobile` (scheme, host, port, path, query, hash
+    // route, other parameters), as digits, computed once per URL: the whole URL with only the
+    // `mobile` pairs taken out, so that no part of it is left unchecked.
+    const query = params.length === 0 ? '' : `?${params.join('&')}`
+    const rest = hashAt === -1 ? base : `${base}#${this.#route}${query}`
+    // The host as the agent's browser shows it: an IDN label of Devanagari or Thai digits
+    // arrives here as punycode (`xn--…`), with no digit of its own to see.
+    this.#digits = digitsIn(`${decodeFully(rest)} ${domainToUnicode(this.#url.hostname)}`)
     if (mobileAt !== -1) {
       const before = params.slice(0, mobileAt).map((p) => `${p}&`)
       const after = params.slice(mobileAt).map((p) => `&${p}`)
@@ -154,15 +157,20 @@ export class ScreenPopTemplate {
   }
 
   /**
-   * True when the URL outside `mobile` (host, path, query, hash route, other hash
-   * parameters; percent-decoded, NFKC, every script's digits read as ASCII, whatever lies
+   * True when the URL outside `mobile` (the whole URL with only its `mobile` parameters
+   * taken out: host, port, path, query, hash route, other hash parameters; percent-decoded, NFKC, every script's digits read as ASCII, whatever lies
    * between digits dropped) holds more than {@link SCREEN_POP_MAX_SHARED_DIGITS} consecutive
    * digits of `number` (ASCII digits, such as a national number). So the number is found
    * with or without a prefix, split by separators or across parameters, written in
-   * full-width digits, or with a digit dropped.
+   * full-width digits or any other readable digits (see `foldDigits`), as HTML numeric
+   * entities (`&#49;`, `&#x31;`) or `\\u0031` / `%u0031` escapes, in an IDN host, reversed,
+   * or with a digit dropped. Encodings (base64, hex) are not digits and are not found: the
+   * URL is the tenant's own configuration.
    */
   carriesNumber(number: string): boolean {
-    return digitsShareRun(this.#digits, number, SCREEN_POP_MAX_SHARED_DIGITS + 1)
+    const run = SCREEN_POP_MAX_SHARED_DIGITS + 1
+    const reversed = [...number].reverse().join('')
+    return digitsShareRun(this.#digits, number, run) || digitsShareRun(this.#digits, reversed, run)
   }
 }
 
@@ -173,20 +181,40 @@ export class ScreenPopTemplate {
  */
 export const SCREEN_POP_MAX_SHARED_DIGITS = 6
 
-/** Percent-decodes until nothing changes (a value encoded twice is still read), at most a few times. */
+/** How many times a value may be encoded over and over and still be read. */
+const MAX_DECODE_PASSES = 16
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g
+/** HTML numeric entities (`&#49;`, `&#x31;`, the `;` optional as browsers read them). */
+const NUMERIC_ENTITY = /&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));?/g
+/** JavaScript and legacy `escape()` escapes: `\u0031`, `\u{31}`, `%u0031`, `\x31`. */
+const CODE_ESCAPE = /[\\%][uU](?:\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{4}))|\\x([0-9A-Fa-f]{2})/g
+
+/**
+ * Decodes percent escapes, HTML numeric entities and code escapes until nothing changes (a
+ * value encoded again and again, or one way inside another, is still read). Each run of
+ * percent escapes is decoded on its own, bytes that are not UTF-8 becoming U+FFFD, so one
+ * malformed escape cannot keep the rest of the URL from being read.
+ */
 function decodeFully(text: string): string {
   let current = text
-  for (let i = 0; i < 4 && current.includes('%'); i += 1) {
-    let next: string
-    try {
-      next = decodeURIComponent(current)
-    } catch {
-      return current
-    }
+  for (let i = 0; i < MAX_DECODE_PASSES; i += 1) {
+    const next = current
+      .replace(PERCENT_RUN, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'))
+      .replace(NUMERIC_ENTITY, (entity, hex?: string, decimal?: string) =>
+        codePoint(hex === undefined ? Number(decimal) : Number.parseInt(hex, 16), entity),
+      )
+      .replace(CODE_ESCAPE, (escape, braced?: string, four?: string, two?: string) =>
+        codePoint(Number.parseInt(braced ?? four ?? two ?? '', 16), escape),
+      )
     if (next === current) break
     current = next
   }
   return current
+}
+
+/** The character at `code`, or `original` when there is none. */
+function codePoint(code: number, original: string): string {
+  return code <= 0x10ffff ? String.fromCodePoint(code) : original
 }
 
 /** The hash route before the parameters: `#/customer?mobile=…` → `/customer`. */

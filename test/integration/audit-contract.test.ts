@@ -149,6 +149,45 @@ for (const stack of STACKS) {
       expect((await trail.verify({ tenantId: 'acme' })).ok).toBe(true)
     })
 
+    it('stores a number-typed phone number and numbers in any notation in details and reason as [PHONE]', async () => {
+      const r = await trail.append(
+        event('acme', 3002, {
+          reason: 'Tel13988888888 asked for a callback',
+          details: {
+            asNumber: 13988888888,
+            nested: [{ n: 13988888888 }],
+            zeroWidth: [...'13988888888'].join('\u200b'),
+            math: '𝟏𝟑𝟗𝟖𝟖𝟖𝟖𝟖𝟖𝟖𝟖',
+            glued: 'mobile13988888888',
+            count: 42,
+            epochMs: 1765188000000,
+            amount: 1280.5,
+            orderId: 20261208100000,
+          },
+        }),
+      )
+      const [row] = await tenantDb(database.db, 'acme')
+        .selectFrom('cw_audit_events')
+        .select(['body'])
+        .where('tenant_id', '=', 'acme')
+        .where('seq', '=', r.seq)
+        .execute()
+      const stored = JSON.parse(String(row?.body)) as { reason: string; details: Record<string, unknown> }
+      expect(stored.reason).toBe('Tel[PHONE] asked for a callback')
+      expect(stored.details).toEqual({
+        asNumber: '[PHONE]',
+        nested: [{ n: '[PHONE]' }],
+        zeroWidth: '[PHONE]',
+        math: '[PHONE]',
+        glued: 'mobile[PHONE]',
+        count: 42,
+        epochMs: 1765188000000,
+        amount: 1280.5,
+        orderId: 20261208100000,
+      })
+      expect((await trail.verify({ tenantId: 'acme' })).ok).toBe(true)
+    })
+
     it('stores quotes, backslashes, placeholders and any Unicode exactly, in the body and the key columns', async () => {
       const awkward = `o'brien \\ "x" ? ?? :a $1 \u2028 \u00e9 \u{1f600}`
       const details = { note: awkward, 'k\\"': ["'", '\\', '?', '\u0000'], deep: { s: "';--" } }

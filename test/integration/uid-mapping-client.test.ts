@@ -310,7 +310,19 @@ describe('failures', () => {
     expect((await failure(basicClient().phoneToUid([MOBILE]))).reason).toBe('invalid_response')
   })
 
-  it.each(['139abcdefg', 'u-1398', 'A.b_c~d-9', 'x'.repeat(64)])(
+  it.each([
+    ['the number reversed', '00656482731'],
+    ['the number spelled out', 'onethreeseventwoeightfoursixfivesixzerozero'],
+    ['the number spelled out, separated, in capitals', 'ONE-THREE-SEVEN-TWO-EIGHT'],
+    ["another customer's valid number", '13800000001'],
+    ["another customer's valid number in 00 form", '008613800000001'],
+  ])('refuses a PhoneToUID answer carrying %s readably', async (_name, value) => {
+    const number = '+8613728465600'
+    basic.behave({ kind: 'value', value })
+    expect((await failure(basicClient().phoneToUid([number]))).reason).toBe('invalid_response')
+  })
+
+  it.each(['139abcdefg', 'u-1398', 'u-10023', 'A.b_c~d-9', 'x'.repeat(64)])(
     'accepts a UID of the allowed form sharing at most four digits with the number: %s',
     async (value) => {
       basic.behave({ kind: 'value', value })

@@ -193,6 +193,10 @@ describe('agentView() middleware', () => {
     ['Arabic-Indic digits', '١٨٩١٢٣٤٨٣٥٢'],
     ['the first digit dropped', '8912348352'],
     ['five digits of it', 'u-48352'],
+    ['the number reversed', '25384321981'],
+    ['the number spelled out', 'oneeightnineonetwo'],
+    ['the number spelled out, separated', 'Four.Eight.Three.Five.Two'],
+    ["another customer's valid number", '13800000001'],
     ['markup', '<img src=x onerror=alert(1)>'],
     ['a space', 'u 189'],
     ['too long', 'u'.repeat(65)],
@@ -261,6 +265,21 @@ describe('agentView() middleware', () => {
     ['credentials', `https://user:pw@crm.example.com/#?mobile=${NSN}`],
     ['the number elsewhere', `https://crm.example.com/customer/${NSN}#?mobile=${NSN}`],
     ['the number in another parameter', `https://crm.example.com/#?mobile=${NSN}&nickName=0086${NSN}`],
+    [
+      'the number in the port and path',
+      `https://crm.example.com:${NSN.slice(0, 5)}/${NSN.slice(5)}#?mobile=x`,
+    ],
+    ['the number in the query', `https://crm.example.com/?c=${NSN.slice(1)}#?mobile=${NSN}`],
+    ['the number in the hash route', `https://crm.example.com/#/c/${NSN}?mobile=${NSN}`],
+    [
+      'the number after a malformed escape',
+      `https://crm.example.com/#?mobile=x&b=%E0${[...NSN].map((d) => `%3${d}`).join('')}`,
+    ],
+    [
+      'the number encoded five times',
+      `https://crm.example.com/#?mobile=x&c=${[...NSN].map((d) => `%2525252525${(0x30 + Number(d)).toString(16)}`).join('')}`,
+    ],
+    ['the number after a second mobile-like name', `https://crm.example.com/#?mobile=x&Mobile=${NSN}`],
   ])('refuses a screen pop with %s, removing it from the event', async (_name, url) => {
     const { chain } = setup('mask')
     const input = agentEvent({ screenPopUrl: url })
@@ -341,6 +360,50 @@ describe('agentView() middleware', () => {
       ),
       { numRuns: 200 },
     )
+  })
+
+  const inScript = (first: number) => (text: string) =>
+    [...text].map((d) => String.fromCodePoint(first + Number(d))).join('')
+  const fromTable = (table: string) => (text: string) => [...text].map((d) => [...table][Number(d)]).join('')
+  const readableNotations = [
+    ['dingbat negative circled digits', fromTable('⓿❶❷❸❹❺❻❼❽❾')],
+    ['dingbat circled sans-serif digits', fromTable('🄋➀➁➂➃➄➅➆➇➈')],
+    ['double circled digits', fromTable('⓿⓵⓶⓷⓸⓹⓺⓻⓼⓽')],
+    ['circled digits', fromTable('⓪①②③④⑤⑥⑦⑧⑨')],
+    ['mathematical digits', inScript(0x1d7ce)],
+    ['superscript digits', fromTable('⁰¹²³⁴⁵⁶⁷⁸⁹')],
+    ['Chinese numerals', fromTable('〇一二三四五六七八九')],
+    ['Chinese financial numerals', fromTable('零壹贰叁肆伍陆柒捌玖')],
+    ['traditional financial numerals', fromTable('零壹貳參肆伍陸柒捌玖')],
+    ['decimal HTML entities', (t: string) => [...t].map((d) => `&#${d.charCodeAt(0)};`).join('')],
+    ['hex HTML entities', (t: string) => [...t].map((d) => `&#x${d.charCodeAt(0).toString(16)}`).join('')],
+    ['\\u escapes', (t: string) => [...t].map((d) => `\\u003${d}`).join('')],
+    ['%u escapes', (t: string) => [...t].map((d) => `%u003${d}`).join('')],
+    ['the number reversed', (t: string) => [...t].reverse().join('')],
+  ] as const
+  it.each(
+    readableNotations.flatMap(([name, write]) => [
+      [name, 'raw', write(NSN)],
+      [name, 'percent-encoded', encodeURIComponent(write(NSN))],
+    ]),
+  )('refuses a screen pop carrying the number as %s (%s)', async (_name, _how, carried) => {
+    const { chain } = setup('mask')
+    const event = agentEvent({ screenPopUrl: `https://crm.example.com/#?mobile=${NSN}&nickName=${carried}` })
+    const decision = await chain.run(event)
+    expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
+    expect(event.screenPopUrl).toBeUndefined()
+  })
+
+  it.each([
+    ['Devanagari', 0x0966],
+    ['Thai', 0x0e50],
+    ['Arabic-Indic', 0x0660],
+  ])('refuses a screen pop whose IDN host is the number in %s digits', async (_script, first) => {
+    const { chain } = setup('mask')
+    const host = `${inScript(first)(NSN)}.example.com`
+    expect(new URL(`https://${host}/`).hostname).toMatch(/^xn--/)
+    const decision = await chain.run(agentEvent({ screenPopUrl: `https://${host}/#?mobile=${NSN}` }))
+    expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
   })
 
   it('accepts a screen pop whose other parameters only share a few digits with the number', async () => {

@@ -21,7 +21,8 @@ import {
 } from '../../src/masking/redaction/cn-resident-id.js'
 import { findEmails } from '../../src/masking/redaction/email.js'
 import { findPhones } from '../../src/masking/redaction/phone-in-text.js'
-import { applyFindings } from '../../src/masking/redaction/redact-text.js'
+import { applyFindings, toOriginal } from '../../src/masking/redaction/redact-text.js'
+import { foldForSearch } from '../../src/masking/redaction/text-boundaries.js'
 import { breakLuhn, card, cnId, cnIdBadCheck, group } from '../fixtures/redaction/generators.js'
 
 const spansOf = (found: readonly { start: number; end: number }[], text: string) =>
@@ -405,6 +406,67 @@ describe('redactPhoneNumbers', () => {
     expect(redactPhoneNumbers(text)).toBe(text)
   })
 
+  const N = '13912345678'
+  it.each([
+    'Tel13912345678',
+    'mobile13912345678',
+    'call13912345678 now',
+    'ID-13912345678',
+    'x_13912345678',
+    '13912345678abc',
+    'a/13912345678',
+    'x13912345678x',
+    'ref+8613912345678',
+    'ref008613912345678',
+    'Tel+447911123456',
+  ])('redacts a whole phone number glued to letters: %j', (text) => {
+    const out = redactPhoneNumbers(text)
+    expect(out).toContain('[PHONE]')
+    expect(out).not.toMatch(/\d{6}/)
+    expect(redactText(text).text).toBe(out)
+  })
+
+  it.each([
+    'SF1234567890123',
+    'ORD20261208',
+    'order-100234567',
+    'v2x139123456789',
+    'INV-2024-000123',
+    'ts1765188000000',
+  ])('keeps a digit run glued to letters that is no whole mobile number: %j', (text) => {
+    expect(redactPhoneNumbers(text)).toBe(text)
+  })
+
+  const inScript = (first: number) => (text: string) =>
+    [...text].map((d) => String.fromCodePoint(first + Number(d))).join('')
+  const fromTable = (table: string) => (text: string) => [...text].map((d) => [...table][Number(d)]).join('')
+  it.each([
+    ['mathematical bold digits', inScript(0x1d7ce)(N)],
+    ['mathematical monospace digits', inScript(0x1d7f6)(N)],
+    ['superscript digits', fromTable('⁰¹²³⁴⁵⁶⁷⁸⁹')(N)],
+    ['circled digits', fromTable('⓪①②③④⑤⑥⑦⑧⑨')(N)],
+    ['dingbat negative circled digits', fromTable('⓿❶❷❸❹❺❻❼❽❾')(N)],
+    ['Thai digits', inScript(0x0e50)(N)],
+    ['Arabic-Indic digits', inScript(0x0660)(N)],
+    ['Chinese numerals', fromTable('〇一二三四五六七八九')(N)],
+    ['zero-width spaces between digits', [...N].join('\u200b')],
+    ['word joiners between digits', [...N].join('\u2060')],
+    ['soft hyphens between digits', [...N].join('\u00ad')],
+    ['combining marks on digits', [...N].join('\u0301')],
+    ['keycaps', [...N].map((d) => `${d}\ufe0f\u20e3`).join('')],
+  ])('redacts a phone number written in %s, covering every original character', (_name, written) => {
+    const text = `客户 ${written} 来电`
+    expect(redactPhoneNumbers(text)).toBe('客户 [PHONE] 来电')
+    const { text: out, findings } = redactText(text)
+    expect(out).toBe('客户 [PHONE] 来电')
+    expect(findings.map((f) => text.slice(f.start, f.end))).toEqual([written])
+  })
+
+  it('reads Chinese numerals as digits only in runs, so a number followed by a word still ends', () => {
+    expect(redactPhoneNumbers('13912345678一直没接')).toBe('[PHONE]一直没接')
+    expect(redactPhoneNumbers('三月一日 13912345678')).toBe('三月一日 [PHONE]')
+  })
+
   it('skips only text the matcher would find no number in', () => {
     const piece = fc.constantFrom(
       '13912345678',
@@ -422,11 +484,25 @@ describe('redactPhoneNumbers', () => {
       'x',
       '7',
       '0086',
+      'Tel',
+      '_',
+      'ID-',
+      '\u200b',
+      '\u0301',
+      '\u00ad',
+      '    ',
+      '𝟏𝟑𝟗',
+      '¹²³⁴',
+      '①③⑨',
+      '๑๒๓๔๕๖๗๘',
+      '一三九',
+      '1\u200b3\u200b9\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8',
     )
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
         const text = pieces.join('')
-        const unfiltered = applyFindings(text, findPhones(text, 'CN')).text
+        const search = foldForSearch(text)
+        const unfiltered = applyFindings(text, toOriginal(search, findPhones(search.text, 'CN'))).text
         expect(redactPhoneNumbers(text)).toBe(unfiltered)
       }),
       { numRuns: 2000 },

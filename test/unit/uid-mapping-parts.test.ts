@@ -193,6 +193,25 @@ describe('digit folding', () => {
     }
   })
 
+  it.each([
+    ['dingbat negative circled', '❶❷❸❹❺❻❼❽❾', '123456789'],
+    ['dingbat circled sans-serif', '🄋➀➁➂➃➄➅➆➇➈', '0123456789'],
+    ['dingbat negative circled sans-serif', '🄌➊➋➌➍➎➏➐➑➒', '0123456789'],
+    ['double circled and negative circled zero', '⓿⓵⓶⓷⓸⓹⓺⓻⓼⓽', '0123456789'],
+    ['Ethiopic', '፩፪፫፬፭፮፯፰፱', '123456789'],
+    ['Hangzhou', '〇〡〢〣〤〥〦〧〨〩', '0123456789'],
+    ['Chinese', '〇一二三四五六七八九', '0123456789'],
+    ['Chinese financial', '零壹贰叁肆伍陆柒捌玖', '0123456789'],
+    ['traditional financial', '零壹貳參肆伍陸柒捌玖', '0123456789'],
+  ])('reads %s digits that NFKC leaves alone as ASCII digits', (_name, written, digits) => {
+    expect(foldDigits(written)).toBe(digits)
+  })
+
+  it('leaves circled forms of ten and above as no single digit', () => {
+    // The ten of each dingbat range, and negative circled eleven to twenty.
+    for (const ten of ['❿', '➉', '➓', '⓾', '⓫', '⓴']) expect(foldDigits(ten)).toBe(ten)
+  })
+
   it('finds five shared consecutive digits however the value is written, and not fewer', () => {
     expect(sharesDigitRun('１３９８８', '13988888888', 5)).toBe(true)
     expect(sharesDigitRun('u-٣٩٨٨٨', '13988888888', 5)).toBe(true)
@@ -204,6 +223,7 @@ describe('digit folding', () => {
 })
 
 describe('UID values', () => {
+  const cn = (nationalNumber: string) => ({ nationalNumber, region: 'CN' })
   it('refuses any UID carrying five consecutive digits of the number, in any script', () => {
     const scripts = [0x30, 0xff10, 0x0660, 0x06f0, 0x0966, 0x1d7ce]
     fc.assert(
@@ -215,7 +235,7 @@ describe('UID values', () => {
         fc.stringMatching(/^[a-z]{0,4}$/),
         (nsn, at, zero, before, after) => {
           const run = [...nsn.slice(at, at + 5)].map((d) => String.fromCodePoint(zero + Number(d))).join('')
-          expect(uidValueProblem(`${before}${run}${after}`, nsn)).toBeDefined()
+          expect(uidValueProblem(`${before}${run}${after}`, cn(nsn))).toBeDefined()
         },
       ),
     )
@@ -224,9 +244,40 @@ describe('UID values', () => {
   it('accepts a UID of the allowed form sharing at most four consecutive digits', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^1[3-9]\d{9}$/), fc.nat(7), (nsn, at) => {
-        expect(uidValueProblem(`u-${nsn.slice(at, at + 4)}x`, nsn)).toBeUndefined()
+        expect(uidValueProblem(`u-${nsn.slice(at, at + 4)}x`, cn(nsn))).toBeUndefined()
       }),
     )
-    expect(uidValueProblem('139abcdefg', '13988888888')).toBeUndefined()
+    expect(uidValueProblem('139abcdefg', cn('13988888888'))).toBeUndefined()
   })
+
+  const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']
+  const spell = (digits: string, join: string, word: (w: string) => string = (w) => w) =>
+    [...digits].map((d) => word(words[Number(d)] as string)).join(join)
+  it.each([
+    ['reversed', (n: string) => [...n].reverse().join('')],
+    ['reversed, five digits of it', (n: string) => `u-${[...n.slice(2, 7)].reverse().join('')}`],
+    ['spelled out, run together', (n: string) => spell(n, '').slice(0, 64)],
+    ['spelled out in capitals, separated', (n: string) => spell(n.slice(0, 6), '-', (w) => w.toUpperCase())],
+    [
+      'spelled out, capitalised, with dots',
+      (n: string) => spell(n.slice(3, 9), '.', (w) => w[0]!.toUpperCase() + w.slice(1)),
+    ],
+    ['spelled out, mixed with digits', (n: string) => `${n.slice(0, 2)}${spell(n.slice(2, 5), '')}`],
+    ['spelled out, overlapping words', () => 'eightwonetwoeight'],
+    ['another valid mobile number', () => '13800000001'],
+    ['another valid mobile number in 00 form', () => '008613800000001'],
+    ['another valid number in E.164 without +', () => '12015550123'],
+    ['another valid mobile number with separators', () => '138-0000-0001'],
+    ['a valid landline number', () => '02012345678'],
+  ])('refuses a UID carrying a number readably: %s', (_name, uid) => {
+    const nsn = '18212828282'
+    expect(uidValueProblem(uid(nsn), cn(nsn))).toBeDefined()
+  })
+
+  it.each(['139abcdefg', 'u-10023', '10023', 'order-2026-0042', 'x9f3a7c2', 'network-bone', '12345678'])(
+    'accepts the opaque UID %s',
+    (uid) => {
+      expect(uidValueProblem(uid, cn('13988888888'))).toBeUndefined()
+    },
+  )
 })

@@ -24,7 +24,7 @@ import {
   type RedactionFinding,
   type RedactionLocale,
 } from './redaction-kinds.js'
-import { blankSpans, foldWidth } from './text-boundaries.js'
+import { blankSpans, foldForSearch, type SearchText } from './text-boundaries.js'
 
 /** Options of {@link redactText}. */
 export interface RedactTextOptions {
@@ -70,7 +70,16 @@ export function redactText(text: string, options: RedactTextOptions = {}): Redac
     throw new TypeError(`redactText() takes a string, got ${text === null ? 'null' : typeof text}`)
   }
   const locale = resolveLocale(options)
-  return applyFindings(text, detectSpans(foldWidth(text), locale))
+  const search = foldForSearch(text)
+  return applyFindings(text, toOriginal(search, detectSpans(search.text, locale)))
+}
+
+/**
+ * `spans` of `search.text` as spans of the text it was folded from.
+ * @internal
+ */
+export function toOriginal(search: SearchText, spans: readonly DetectedSpan[]): DetectedSpan[] {
+  return spans.map((span) => ({ kind: span.kind, ...search.toOriginal(span.start, span.end) }))
 }
 
 /**
@@ -106,8 +115,9 @@ function describeLocale(locale: string): string {
 }
 
 /**
- * Finds the sensitive spans of `searchText`, which must be as long as the text it stands
- * for (the width-folded text, or an IVR value with its keypad spellings resolved).
+ * Finds the sensitive spans of `searchText`: a text folded for search (map the spans back
+ * with {@link toOriginal}), or an IVR value with its keypad spellings resolved, as long as
+ * the value.
  * @internal
  */
 export function detectSpans(searchText: string, locale: RedactionLocale): DetectedSpan[] {

@@ -362,7 +362,7 @@ export function createUidMappingClient(options: UidMappingClientOptions): UidMap
     execute: async (wireNumbers) => {
       try {
         const outcomes = await runBatch('PhoneToUID', wireNumbers, (wire, uid) => {
-          const problem = uidValueProblem(uid, wireNumber(wire).nationalNumber)
+          const problem = uidValueProblem(uid, wireNumber(wire))
           return problem === undefined ? undefined : `the UID returned is refused: ${problem}`
         })
         return toBatchOutcome('PhoneToUID', outcomes, (wire, uid) => {

@@ -8,7 +8,8 @@
  * @module
  */
 import { CallwardenError } from '../../errors.js'
-import { sharesDigitRun } from '../digit-runs.js'
+import { digitsIn, digitsShareRun } from '../digit-runs.js'
+import { parseNumber, type ParsedNumber } from '../phone-number.js'
 
 /** The two directions of the mapping. */
 export const UID_MAPPING_MODES = ['PhoneToUID', 'UIDToPhone'] as const
@@ -105,20 +106,85 @@ export function uidProblem(uid: unknown): string | undefined {
 }
 
 /**
- * Returns why `uid` may not stand for the number whose national number (ASCII digits) is
- * `nationalNumber`, or `undefined` when it may: it must be an acceptable UID
- * ({@link uidProblem}) and share at most {@link UID_MAX_SHARED_DIGITS} consecutive digits
- * with the national number, compared after NFKC and with every script's digits read as
- * ASCII (so `１３９８８８８８８８８`, `٣٩٨٨٨٨٨٨٨٨٨` and `3988888888` are all refused for
- * `13988888888`). An endpoint that answers numbers would otherwise put them in agents' views.
+ * Returns why `uid` may not stand for `number`, or `undefined` when it may. It must be an
+ * acceptable UID ({@link uidProblem}) and may not carry the number readably:
+ *
+ * - share more than {@link UID_MAX_SHARED_DIGITS} consecutive digits with the national
+ *   number, forwards or reversed, compared after NFKC and with every script's digits read
+ *   as ASCII (so `１３９８８８８８８８８`, `٣٩٨٨٨٨٨٨٨٨٨`, `3988888888` and `88888888931` are
+ *   all refused for `13988888888`);
+ * - spell such a run in English digit words, run together or separated, in any case
+ *   (`onethreenine…`, `One-Three-Nine…`);
+ * - read as a valid phone number itself, in E.164 without its `+`, in `00` form or national
+ *   in the number's own region: another customer's number is as much a leak.
+ *
+ * An endpoint that answers numbers would otherwise put them in agents' views. A UID that
+ * encodes the number (hex, base36, a cipher, shifted digits) is not readable as digits and
+ * cannot be told from an opaque id: the endpoint is the tenant's own.
  *
  * @internal
  */
-export function uidValueProblem(uid: unknown, nationalNumber: string): string | undefined {
-  if (typeof uid === 'string' && sharesDigitRun(uid, nationalNumber, UID_MAX_SHARED_DIGITS + 1)) {
-    return 'carries digits of the number it stands for'
+export function uidValueProblem(
+  uid: unknown,
+  number: Pick<ParsedNumber, 'nationalNumber' | 'region'>,
+): string | undefined {
+  const problem = uidProblem(uid)
+  if (problem !== undefined || typeof uid !== 'string') return problem
+  const national = number.nationalNumber
+  const reversed = [...national].reverse().join('')
+  const run = UID_MAX_SHARED_DIGITS + 1
+  const readings = DIGIT_WORD.test(uid) ? [digitsIn(uid), spelledDigits(uid)] : [digitsIn(uid)]
+  for (const digits of readings) {
+    if (digitsShareRun(digits, national, run) || digitsShareRun(digits, reversed, run)) {
+      return 'carries digits of the number it stands for'
+    }
   }
-  return uidProblem(uid)
+  if (readsAsPhoneNumber(uid, number.region)) return 'reads as a phone number'
+  return undefined
+}
+
+/** English digit words, by value. */
+const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] as const
+/** Any of {@link DIGIT_WORDS}: most UIDs hold none, and are not read letter by letter. */
+const DIGIT_WORD = new RegExp(DIGIT_WORDS.join('|'), 'i')
+
+/**
+ * The digits of `text` with English digit words read as digits too, in order. Words are
+ * looked for at every position, so words sharing a letter (`eightwo`) are both read.
+ */
+function spelledDigits(text: string): string {
+  const lower = text.toLowerCase()
+  let digits = ''
+  for (let at = 0; at < lower.length; at += 1) {
+    const char = lower[at] as string
+    if (char >= '0' && char <= '9') {
+      digits += char
+      continue
+    }
+    const value = DIGIT_WORDS.findIndex((word) => lower.startsWith(word, at))
+    if (value !== -1) digits += String(value)
+  }
+  return digits
+}
+
+/** Separators a UID may hold (see {@link UID_PATTERN}); a number written with them is still one. */
+const UID_SEPARATORS = /[._~-]/g
+
+/**
+ * True when `uid`, without its separators, is all digits and reads as a valid phone number:
+ * with a `+` before it, or as written (`00` form or national) in `region`. Ids such as
+ * `u-10023` or `139abcdefg` hold letters and are never read.
+ */
+function readsAsPhoneNumber(uid: string, region: string | undefined): boolean {
+  const digits = uid.replace(UID_SEPARATORS, '')
+  if (!/^[0-9]+$/.test(digits)) return false
+  return [`+${digits}`, digits].some((text) => {
+    try {
+      return parseNumber(text, region === undefined ? {} : { defaultRegion: region }).type !== undefined
+    } catch {
+      return false
+    }
+  })
 }
 
 /** What the response said about one requested key. */
