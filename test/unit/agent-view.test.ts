@@ -388,8 +388,9 @@ describe('agentView() middleware', () => {
     ]),
   )('refuses a screen pop carrying the number as %s (%s)', async (_name, _how, carried) => {
     const { chain } = setup('mask')
-    const event = agentEvent({ screenPopUrl: `https://crm.example.com/#?mobile=${NSN}&nickName=${carried}` })
-    const decision = await chain.run(event)
+    const input = agentEvent({ screenPopUrl: `https://crm.example.com/#?mobile=${NSN}&nickName=${carried}` })
+    const decision = await chain.run(input)
+    const event = decision.event
     expect(decision.reasons[0]?.code).toBe('ERR_SCREENPOP_INSECURE_URL')
     expect(event.screenPopUrl).toBeUndefined()
   })
