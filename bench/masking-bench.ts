@@ -119,7 +119,7 @@ async function concurrentViews(url: string, maxBatchSize: number) {
       const event = agentEvent(number, i)
       const decision = await chain.run(event)
       latencies.push(performance.now() - t0)
-      if (decision.verdict !== 'allow' || !event.customerNumber.startsWith('u')) {
+      if (decision.verdict !== 'allow' || !decision.event.customerNumber.startsWith('u')) {
         throw new Error('a view was not mapped to a UID')
       }
       return decision
