@@ -4,40 +4,20 @@
  * every output is 0600, also over an existing 0644 file; every unreadable input file is its
  * command's own ERR_* code.
  */
-import { execFile } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli as cli } from './cli-process.js'
 import { createCallwarden, type CreateCallwardenOptions } from '../../src/index.js'
 import type { CallwardenConfigInput } from '../../src/config.js'
 import { freshMysqlDatabase, s3Settings } from './services.js'
-
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 /** One CLI process after another: on a loaded machine, parallel ones outlast their timeout. */
 async function sequentially<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = []
   for (const item of items) results.push(await run(item))
   return results
-}
-
-async function cli(args: string[], cwd: string, env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', tsx, main, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CALLWARDEN_LOG_LEVEL: 'warn', ...env },
-      timeout: 60_000,
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
 }
 
 interface CliStack {

@@ -3,32 +3,12 @@
  * call id), list masked and as admin, import with a per-line report, export, remove, and
  * one-line ERR_* failures.
  */
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli as cli } from './cli-process.js'
 import { createCallwarden } from '../../src/index.js'
-
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-
-async function cli(args: string[], cwd: string) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', tsx, main, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CALLWARDEN_LOG_LEVEL: 'warn' },
-      timeout: 60_000,
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 describe('callwarden policy CLI', () => {
   let cwd: string

@@ -2,14 +2,14 @@
  * The CLI as a user runs it: `--help`, `migrate`, `demo` on the embedded default and on
  * MariaDB + radosgw, and one-line ERR_* failures.
  */
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './cli-process.js'
+
+const cli = (args: string[], options: { cwd: string; env?: Record<string, string> }) =>
+  runCli(args, options.cwd, options.env)
 import { openDatabase } from '../../src/store/database.js'
 import { TenantScope } from '../../src/store/tenant-scope.js'
 import { DataMap } from '../../src/store/data-map/data-map.js'
@@ -17,24 +17,6 @@ import { REFERENCE_DATASETS } from '../../src/store/reference-schema.js'
 import { freshMysqlDatabase, s3Settings } from './services.js'
 import { createCallwarden } from '../../src/index.js'
 import { readFile, writeFile } from 'node:fs/promises'
-
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-// The CLI runs from its sources in a scratch directory, so tsx is named by absolute URL.
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-
-async function cli(args: string[], options: { cwd: string; env?: Record<string, string> }) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', tsx, main, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CALLWARDEN_LOG_LEVEL: 'warn', ...options.env },
-      timeout: 60_000,
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 describe('callwarden CLI', () => {
   let cwd: string
